@@ -1,0 +1,38 @@
+"""The one exception tree of newsmon; the CLI and the daemon catch its base."""
+
+from __future__ import annotations
+
+
+class NewsmonError(Exception):
+    """Base of every error newsmon reports to a user.
+
+    ``hint`` says what the user can do about it; the CLI prints it under the message.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(NewsmonError):
+    """The configuration file is missing, unreadable or invalid."""
+
+    exit_code = 2
+
+
+class StorageError(NewsmonError):
+    """The archive cannot be opened, migrated or written."""
+
+
+class SourceError(NewsmonError):
+    """A source could not be crawled at all."""
+
+
+class ExtractionError(NewsmonError):
+    """A page could not be read as an article (used by ``newsmon extract``)."""

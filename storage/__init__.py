@@ -1,0 +1,5 @@
+"""The archive: one SQLite file holding every article once, the crawl frontier and crawl history."""
+
+from storage.db import Archive, ArticleRow, FeedState, StoreResult
+
+__all__ = ["Archive", "ArticleRow", "FeedState", "StoreResult"]

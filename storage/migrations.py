@@ -1,0 +1,101 @@
+"""Schema of the archive, one migration per change; applied when the archive is opened."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("newsmon")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,  # where it was fetched from, after redirects
+            "canonical_url": str,  # the page's rel=canonical, else url; both canonicalised
+            "source": str,
+            "title": str,
+            "text": str,
+            "author": str,
+            "published": str,  # ISO 8601 as the page gives it, zone kept
+            "description": str,
+            "tags": str,  # JSON list
+            "sitename": str,
+            "fetched": str,  # ISO 8601 UTC
+            "language": str,
+            "language_score": float,
+            "content_hash": str,
+            "duplicate_of": int,  # first article with the same text, None for originals
+            "encoding": str,
+        },
+        pk="id",
+        not_null={"url", "canonical_url", "source", "text", "fetched", "content_hash"},
+        foreign_keys=[("duplicate_of", "articles", "id")],
+    )
+    db["articles"].create_index(["canonical_url"], unique=True)
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["source", "published"])
+    db["articles"].create_index(["published"])
+    db["articles"].create_index(["duplicate_of"])
+    # remove_diacritics 0: with the default, й would match и and ї would match і.
+    db["articles"].enable_fts(
+        ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0"
+    )
+    # Every URL newsmon has met, so that none is fetched twice: the crawl frontier
+    # ("pending") and the memory of what each URL turned out to be.
+    db["urls"].create(
+        {
+            "url": str,
+            "source": str,
+            "state": str,  # pending | stored | skipped | failed
+            "article_id": int,
+            "reason": str,
+            "attempts": int,
+            "listed": str,  # publication time the feed or sitemap gave, for ordering
+            "discovered": str,
+            "updated": str,
+        },
+        pk="url",
+        not_null={"url", "source", "state"},
+        defaults={"attempts": 0},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["urls"].create_index(["source", "state", "listed"])
+    db["urls"].create_index(["article_id"])
+    # HTTP validators per feed, sitemap and listing, for conditional requests.
+    db["feed_state"].create(
+        {
+            "url": str,
+            "source": str,
+            "etag": str,
+            "last_modified": str,
+            "status": int,
+            "entries": int,
+            "checked": str,
+            "changed": str,
+        },
+        pk="url",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "source": str,
+            "started": str,
+            "finished": str,
+            "status": str,  # running | ok | partial | failed | interrupted
+            "requests": int,
+            "pages": int,
+            "not_modified": int,
+            "new_articles": int,
+            "duplicates": int,
+            "skipped": int,
+            "errors": int,
+            "errors_by_kind": str,  # JSON object: kind -> count
+            "message": str,
+        },
+        pk="id",
+        not_null={"source", "started", "status"},
+    )
+    db["crawl_runs"].create_index(["source", "started"])

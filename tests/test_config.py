@@ -1,0 +1,318 @@
+"""The shipped config.toml, and how the loader reports a bad configuration."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from crawler.config import (
+    CrawlConfig,
+    find_config_path,
+    load_config,
+    parse_duration,
+    parse_size,
+)
+from crawler.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "config.toml"
+
+# A valid first [[sources]] table (lines 1-4 of every snippet that starts with it).
+SOURCE_A = '[[sources]]\nname = "a"\nlanguage = "uk"\nfeeds = ["https://a.example/rss"]\n'
+
+
+def write(tmp_path: Path, text: str, name: str = "config.toml") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def config_error(path: Path, overrides: Sequence[str] = ()) -> str:
+    """Load ``path`` expecting a ConfigError with exit code 2; return its message."""
+    with pytest.raises(ConfigError) as info:
+        load_config(path, overrides)
+    assert type(info.value) is ConfigError
+    assert info.value.exit_code == 2
+    return str(info.value)
+
+
+# --- the shipped configuration ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_config(SHIPPED)
+
+
+def test_shipped_config_loads(shipped) -> None:
+    assert shipped.path == SHIPPED
+    assert shipped.sources
+    assert any(source.enabled for source in shipped.sources)
+
+
+def test_shipped_storage_path_is_next_to_the_config(shipped) -> None:
+    assert shipped.storage.path == ROOT / "newsmon.db"
+
+
+def test_shipped_crawl_section_spells_out_every_default(shipped) -> None:
+    raw = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    assert set(raw["crawl"]) == {f.name for f in fields(CrawlConfig)}
+    assert shipped.crawl == CrawlConfig()
+    assert "{version}" in raw["crawl"]["user_agent"]
+
+
+def test_every_enabled_source_has_an_endpoint(shipped) -> None:
+    for source in shipped.sources:
+        if source.enabled:
+            assert source.endpoints, source.name
+
+
+def test_source_names_are_unique(shipped) -> None:
+    names = [source.name for source in shipped.sources]
+    assert len(names) == len(set(names))
+
+
+def test_every_pattern_compiles() -> None:
+    raw = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    for source in raw["sources"]:
+        for key in ("article_pattern", "exclude_pattern"):
+            if key in source:
+                re.compile(source[key])
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["unian-uk", "interfax-uk", "ukrinform-uk", "pravda-uk", "suspilne-uk", "rubryka-uk"],
+)
+def test_sites_the_product_names_are_configured(shipped, name: str) -> None:
+    assert shipped.source(name).language == "uk"
+
+
+def test_no_endpoint_is_excluded_or_mistaken_for_an_article(shipped) -> None:
+    for source in shipped.sources:
+        for url in source.endpoints:
+            if source.exclude_pattern:
+                assert not source.exclude_pattern.search(url), (source.name, url)
+        for url in source.listings:
+            assert source.article_pattern is not None
+            assert not source.article_pattern.search(url), (source.name, url)
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "is_article"),
+    [
+        ("unian-uk", "https://www.unian.ua/war/some-slug-12345678.html", True),
+        ("pravda-uk", "https://www.pravda.com.ua/news/2025/12/01/8012345/", True),
+        ("pravda-uk", "https://www.pravda.com.ua/rus/articles/2026/01/08/8015225/", False),
+        ("pravda-uk", "https://www.epravda.com.ua/news/2026/06/25/7240442/", False),
+        ("pravda-ru", "https://www.pravda.com.ua/rus/articles/2026/01/08/8015225/", True),
+        ("interfax-uk", "https://interfax.com.ua/news/general/1109225.html", True),
+        ("interfax-uk", "https://en.interfax.com.ua/news/general/1109225.html", False),
+        ("suspilne-uk", "https://suspilne.media/kyiv/1234567-some-slug/", True),
+        ("suspilne-uk", "https://suspilne.media/amp/1234567-some-slug/", False),
+        ("hromadske-uk", "https://hromadske.ua/posts/123456-some-slug", True),
+        ("hromadske-uk", "https://hromadske.ua/ru/posts/123456-some-slug", False),
+        ("tsn-uk", "https://tsn.ua/ru/ukrayina/some-slug-2712345.html", False),
+    ],
+)
+def test_shipped_patterns_pick_the_right_edition(
+    shipped, name: str, url: str, is_article: bool
+) -> None:
+    source = shipped.source(name)
+    assert source.article_pattern is not None
+    found = bool(source.article_pattern.search(url))
+    excluded = bool(source.exclude_pattern and source.exclude_pattern.search(url))
+    assert (found and not excluded) == is_article
+
+
+def test_article_hosts_differ_from_feed_hosts(shipped) -> None:
+    assert shipped.source("unian-uk").domains == ("unian.ua",)
+    assert shipped.source("censor-uk").domains == ("censor.net",)
+
+
+# --- the loader's errors: file, line and key ------------------------------------------
+
+
+def test_unknown_key_in_crawl(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl]\ndelay = 1.0\ndealy = 2.0\n")
+    message = config_error(path)
+    assert message.startswith(f"{path}:3: crawl.dealy: unknown key")
+    assert "delay" in message  # the known keys are listed
+
+
+def test_unknown_key_in_second_source(tmp_path: Path) -> None:
+    text = SOURCE_A + '\n[[sources]]\nname = "b"\nlanguage = "uk"\nfeed = ["https://b.example/"]\n'
+    path = write(tmp_path, text)
+    assert config_error(path).startswith(f"{path}:9: sources[1].feed: unknown key")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    path = write(tmp_path, '[crawl]\nobey_robots = true\ndelay = "fast"\n')
+    assert config_error(path) == f"{path}:3: crawl.delay: must be an integer or a number, not str"
+
+
+def test_bad_url_in_feeds(tmp_path: Path) -> None:
+    text = '[[sources]]\nname = "a"\nlanguage = "uk"\nfeeds = ["rss.unian.net/site/news_ukr.rss"]\n'
+    path = write(tmp_path, text)
+    message = config_error(path)
+    assert message.startswith(f"{path}:4: sources[0].feeds: ")
+    assert "'rss.unian.net/site/news_ukr.rss' is not an http(s) URL" in message
+
+
+def test_invalid_regex_in_article_pattern(tmp_path: Path) -> None:
+    path = write(tmp_path, SOURCE_A + "article_pattern = '-(\\d+\\.html'\n")
+    message = config_error(path)
+    assert message.startswith(f"{path}:5: sources[0].article_pattern: ")
+    assert "missing )" in message
+
+
+def test_duplicate_source_name(tmp_path: Path) -> None:
+    path = write(tmp_path, SOURCE_A + "\n" + SOURCE_A)
+    assert config_error(path) == f"{path}:7: sources[1].name: duplicate source name 'a'"
+
+
+def test_listing_without_article_pattern(tmp_path: Path) -> None:
+    text = '[[sources]]\nname = "a"\nlanguage = "uk"\nlistings = ["https://a.example/news/"]\n'
+    path = write(tmp_path, text)
+    message = config_error(path)
+    assert message.startswith(f"{path}:4: sources[0].listings: ")
+    assert "needs article_pattern" in message
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl]\ndelay = 1.0\ntimeout 30\n")
+    message = config_error(path)
+    assert message.startswith(f"{path}: invalid TOML: ")
+    assert "(at line 3, column" in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.toml"
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert type(info.value) is ConfigError
+    assert info.value.exit_code == 2
+    assert str(info.value) == f"{path}: no such configuration file"
+    assert "--config" in (info.value.hint or "")
+    assert "NEWSMON_CONFIG" in (info.value.hint or "")
+
+
+def test_bad_value_names_key_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, SOURCE_A + 'every = "soon"\n')
+    message = config_error(path)
+    assert message.startswith(f"{path}:5: sources[0].every: ")
+
+
+# --- precedence, paths, units ---------------------------------------------------------
+
+
+def test_override_beats_file_beats_default(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl]\ndelay = 5.0\n")
+    assert load_config(path).crawl.delay == 5.0
+    assert load_config(path, ["crawl.delay=0"]).crawl.delay == 0
+    assert load_config(write(tmp_path, "", "empty.toml")).crawl.delay == 1.0
+
+
+def test_override_bare_word_is_a_string(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl]\nmax_age = '3d'\n")
+    assert load_config(path, ["crawl.max_age=1h30m"]).crawl.max_age == 5400.0
+
+
+def test_override_is_validated(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl]\n")
+    assert "crawl.delay: must be" in config_error(path, ["crawl.delay=fast"])
+    assert "expected section.key=value" in config_error(path, ["delay=0"])
+
+
+def test_config_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSMON_CONFIG", raising=False)
+    assert find_config_path(None) == Path("config.toml")
+    monkeypatch.setenv("NEWSMON_CONFIG", "/etc/newsmon.toml")
+    assert find_config_path(None) == Path("/etc/newsmon.toml")
+    assert find_config_path("mine.toml") == Path("mine.toml")
+
+
+def test_storage_path_is_relative_to_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[storage]\npath = "data/archive.db"\n', "etc/config.toml")
+    monkeypatch.chdir(tmp_path)  # not the config's folder
+    assert load_config(path).storage.path == tmp_path / "etc" / "data" / "archive.db"
+    absolute = tmp_path / "elsewhere.db"
+    path = write(tmp_path, f'[storage]\npath = "{absolute}"\n', "etc/absolute.toml")
+    assert load_config(path).storage.path == absolute
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90.0),
+        ("10m", 600.0),
+        ("1h30m", 5400.0),
+        ("3d", 259200.0),
+        ("1w", 604800.0),
+        ("0", 0.0),
+        (45, 45.0),
+        (1.5, 1.5),
+    ],
+)
+def test_durations(text: str | float, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["10", "ten minutes", "1x", "", "-5m", "m"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("512KB", 512 * 1024), ("10MB", 10 * 1024**2), ("1GB", 1024**3), ("100", 100), (2048, 2048)],
+)
+def test_sizes(text: str | int, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["10 parsecs", "MB", "-1MB"])
+def test_bad_sizes(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a size"):
+        parse_size(text)
+
+
+def test_units_in_the_file(tmp_path: Path) -> None:
+    text = '[crawl]\nmax_age = "1h30m"\nmax_page_size = "512KB"\n\n' + SOURCE_A + 'every = "90s"\n'
+    config = load_config(write(tmp_path, text))
+    assert config.crawl.max_age == 5400.0
+    assert config.crawl.max_page_size == 512 * 1024
+    assert config.sources[0].every == 90.0
+
+
+# --- edge cases ---------------------------------------------------------------------
+
+
+def test_user_agent_braces_are_kept_and_version_filled_in(tmp_path: Path) -> None:
+    path = write(tmp_path, '[crawl]\nuser_agent = "newsmon/{version} {url}"\n')
+    agent = load_config(path).crawl.user_agent
+    assert agent.startswith("newsmon/") and agent.endswith(" {url}")
+    assert "{version}" not in agent
+
+
+@pytest.mark.parametrize("line", ["max_age = -5", "max_page_size = -1", "delay = nan",
+                                  "timeout = inf"])
+def test_negative_and_non_finite_numbers_are_rejected(tmp_path: Path, line: str) -> None:
+    path = write(tmp_path, f"[crawl]\n{line}\n")
+    assert config_error(path).startswith(f"{path}:2: crawl.{line.split()[0]}: ")
+
+
+def test_a_bad_override_is_named_as_such(tmp_path: Path) -> None:
+    path = write(tmp_path, "[crawl]\ndelay = 1.0\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(path, ["crawl.delay=fast"])
+    assert str(e.value).startswith("-s crawl.delay: must be")
