@@ -141,7 +141,7 @@ _SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
 def parse_duration(value: str | int | float) -> float:
     """'90s', '10m', '1h30m', '3d' or a number of seconds -> seconds."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _non_negative(_finite(float(value)))  # type: ignore[no-any-return]
+        return _non_negative(_finite(float(value)))
     text = str(value).strip().replace(" ", "")
     if text == "0":
         return 0.0
@@ -153,7 +153,7 @@ def parse_duration(value: str | int | float) -> float:
 def parse_size(value: str | int) -> int:
     """'10MB', '512KB' or a number of bytes -> bytes."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return _non_negative(value)  # type: ignore[no-any-return]
+        return _non_negative(value)
     match = _SIZE.match(str(value))
     if not match:
         raise ValueError(f"{value!r} is not a size such as '512KB' or '10MB'")
@@ -372,7 +372,7 @@ def _non_negative(value: Any) -> Any:
 
 
 def _every(value: Any) -> float:
-    return _positive(parse_duration(value))  # type: ignore[no-any-return]
+    return _positive(parse_duration(value))
 
 
 def _urls(values: list[Any]) -> tuple[str, ...]:

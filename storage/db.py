@@ -175,19 +175,19 @@ class Archive:
             row = asdict(article)
             row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
             row["duplicate_of"] = original
-            article_id = self.db["articles"].insert(row).last_pk
-            self._mark_stored(urls, article.source, int(article_id))
+            article_id = int(self.db.table("articles").insert(row).last_pk or 0)
+            self._mark_stored(urls, article.source, article_id)
         if original is None:
-            return StoreResult("new", int(article_id))
-        return StoreResult("duplicate", int(article_id), original)
+            return StoreResult("new", article_id)
+        return StoreResult("duplicate", article_id, original)
 
     def article(self, article_id: int) -> dict[str, Any] | None:
-        rows = list(self.db["articles"].rows_where("id = ?", [article_id]))
+        rows = list(self.db.table("articles").rows_where("id = ?", [article_id]))
         return rows[0] if rows else None
 
     def articles(self, source: str | None = None) -> Iterator[dict[str, Any]]:
         where, args = ("source = ?", [source]) if source else (None, [])
-        yield from self.db["articles"].rows_where(where, args, order_by="id")
+        yield from self.db.table("articles").rows_where(where, args, order_by="id")
 
     def _article_id(self, column: str, value: str) -> int | None:
         row = self.db.execute(
@@ -255,7 +255,7 @@ class Archive:
                     "update feed_state set status = 304, checked = ? where url = ?", [now, url]
                 )
                 return
-            self.db["feed_state"].upsert(
+            self.db.table("feed_state").upsert(
                 {
                     "url": url,
                     "source": source,
@@ -273,11 +273,9 @@ class Archive:
 
     def start_run(self, source: str) -> int:
         with self._write():
-            return int(
-                self.db["crawl_runs"]
-                .insert({"source": source, "started": utc_now(), "status": "running"})
-                .last_pk
-            )
+            table = self.db.table("crawl_runs")
+            table.insert({"source": source, "started": utc_now(), "status": "running"})
+            return int(table.last_pk or 0)
 
     def finish_run(
         self,
@@ -287,7 +285,7 @@ class Archive:
         errors_by_kind: dict[str, int],
         message: str | None = None,
     ) -> None:
-        row = {key: counts.get(key, 0) for key in RUN_COUNTS}
+        row: dict[str, Any] = {key: counts.get(key, 0) for key in RUN_COUNTS}
         row.update(
             finished=utc_now(),
             status=status,
@@ -296,11 +294,11 @@ class Archive:
             message=message,
         )
         with self._write():
-            self.db["crawl_runs"].update(run_id, row)
+            self.db.table("crawl_runs").update(run_id, row)
 
     def runs(self, source: str | None = None) -> list[dict[str, Any]]:
         where, args = ("source = ?", [source]) if source else (None, [])
-        return list(self.db["crawl_runs"].rows_where(where, args, order_by="id"))
+        return list(self.db.table("crawl_runs").rows_where(where, args, order_by="id"))
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:

@@ -10,7 +10,7 @@ migrations = Migrations("newsmon")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": int,
             "url": str,  # where it was fetched from, after redirects
@@ -34,18 +34,18 @@ def m001_initial(db: Database) -> None:
         not_null={"url", "canonical_url", "source", "text", "fetched", "content_hash"},
         foreign_keys=[("duplicate_of", "articles", "id")],
     )
-    db["articles"].create_index(["canonical_url"], unique=True)
-    db["articles"].create_index(["content_hash"])
-    db["articles"].create_index(["source", "published"])
-    db["articles"].create_index(["published"])
-    db["articles"].create_index(["duplicate_of"])
+    db.table("articles").create_index(["canonical_url"], unique=True)
+    db.table("articles").create_index(["content_hash"])
+    db.table("articles").create_index(["source", "published"])
+    db.table("articles").create_index(["published"])
+    db.table("articles").create_index(["duplicate_of"])
     # remove_diacritics 0: with the default, й would match и and ї would match і.
-    db["articles"].enable_fts(
+    db.table("articles").enable_fts(
         ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 0"
     )
     # Every URL newsmon has met, so that none is fetched twice: the crawl frontier
     # ("pending") and the memory of what each URL turned out to be.
-    db["urls"].create(
+    db.table("urls").create(
         {
             "url": str,
             "source": str,
@@ -62,10 +62,10 @@ def m001_initial(db: Database) -> None:
         defaults={"attempts": 0},
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["urls"].create_index(["source", "state", "listed"])
-    db["urls"].create_index(["article_id"])
+    db.table("urls").create_index(["source", "state", "listed"])
+    db.table("urls").create_index(["article_id"])
     # HTTP validators per feed, sitemap and listing, for conditional requests.
-    db["feed_state"].create(
+    db.table("feed_state").create(
         {
             "url": str,
             "source": str,
@@ -78,7 +78,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="url",
     )
-    db["crawl_runs"].create(
+    db.table("crawl_runs").create(
         {
             "id": int,
             "source": str,
@@ -98,4 +98,4 @@ def m001_initial(db: Database) -> None:
         pk="id",
         not_null={"source", "started", "status"},
     )
-    db["crawl_runs"].create_index(["source", "started"])
+    db.table("crawl_runs").create_index(["source", "started"])

@@ -304,8 +304,9 @@ def test_user_agent_braces_are_kept_and_version_filled_in(tmp_path: Path) -> Non
     assert "{version}" not in agent
 
 
-@pytest.mark.parametrize("line", ["max_age = -5", "max_page_size = -1", "delay = nan",
-                                  "timeout = inf"])
+@pytest.mark.parametrize(
+    "line", ["max_age = -5", "max_page_size = -1", "delay = nan", "timeout = inf"]
+)
 def test_negative_and_non_finite_numbers_are_rejected(tmp_path: Path, line: str) -> None:
     path = write(tmp_path, f"[crawl]\n{line}\n")
     assert config_error(path).startswith(f"{path}:2: crawl.{line.split()[0]}: ")

@@ -1,0 +1,86 @@
+"""From a fetched page to an archive row: extract, detect language, canonicalise, hash.
+
+Plain functions over plain data, run in worker processes by the crawl (the CPU-heavy
+part of newsmon) and directly by ``newsmon extract``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from crawler.extract import Extracted, Skipped, extract_article
+from crawler.language import detect_language
+from crawler.urls import canonicalize, on_site
+from storage.db import ArticleRow
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page as the crawler hands it over."""
+
+    url: str  # after redirects
+    requested_url: str
+    source: str
+    language: str  # the edition's declared language: a prior
+    domains: tuple[str, ...]
+    body: bytes
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Processed:
+    page_url: str
+    requested_url: str
+    source: str
+    result: ArticleRow | Skipped
+
+
+def process_page(page: Page) -> Processed:
+    """Extract and classify one page; never raises on bad input (it becomes a Skipped)."""
+    extracted = extract_article(page.body, page.url, page.content_type)
+    result = extracted if isinstance(extracted, Skipped) else to_row(extracted, page)
+    return Processed(page.url, page.requested_url, page.source, result)
+
+
+def to_row(extracted: Extracted, page: Page) -> ArticleRow:
+    language, score = detect_language(f"{extracted.title}\n{extracted.text}", prior=page.language)
+    return ArticleRow(
+        url=canonicalize(page.url),
+        canonical_url=canonical_url(extracted.canonical_url, page),
+        source=page.source,
+        title=extracted.title,
+        text=extracted.text,
+        content_hash=content_hash(extracted.text),
+        language=language,
+        language_score=round(score, 4),
+        author=extracted.author,
+        published=extracted.published,
+        description=extracted.description,
+        tags=extracted.tags,
+        sitename=extracted.sitename,
+        encoding=extracted.encoding,
+    )
+
+
+def canonical_url(declared: str | None, page: Page) -> str:
+    """The page's rel=canonical when it is trustworthy, else the URL it was fetched from.
+
+    Ignored when it leaves the source's sites or points at a home page: some sites
+    declare their front page as canonical on every article, which would make every
+    article look like a copy of the first.
+    """
+    if declared and on_site(declared, page.domains) and urlsplit(declared).path not in ("", "/"):
+        return canonicalize(declared)
+    return canonicalize(page.url)
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def content_hash(text: str) -> str:
+    """Hash of the words of a text, blind to case, punctuation and white space."""
+    words = " ".join(_WORDS.findall(text.lower()))
+    return hashlib.sha1(words.encode("utf-8")).hexdigest()
