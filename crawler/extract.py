@@ -1,0 +1,440 @@
+"""Turn the raw bytes of a fetched page into an article, or a reason to skip it."""
+
+import codecs
+import json
+import logging
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from htmldate import find_date
+
+# The steps of trafilatura.extract_metadata, called one by one here so that its two costly
+# ones can be bounded (see _metadata and _published).
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_catstags,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+)
+from trafilatura.settings import Document
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    to_unicode,
+)
+
+log = logging.getLogger(__name__)
+
+# News pages are 50–500 KB (the largest in our test corpora is 1.5 MB). Beyond a few MB a
+# page is inline images, embedded app state or junk, and parsing plus trafilatura's tree
+# copies cost time and memory linear in size (seconds and hundreds of MB for 50 MB) for
+# no article text, which sits near the start anyway. So only this much is parsed.
+MAX_HTML_BYTES = 4 * 1024 * 1024
+
+# htmldate gives no time of day unless asked for one, and then fills a date-only finding
+# with 00:00:00, which _parse_date reads as "date only".
+_HTMLDATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+# What a declared charset may name: the ASCII-compatible encodings of the WHATWG Encoding
+# Standard, as w3lib resolves their labels. Python knows more codecs, and a page declaring
+# "zlib", "rot13" or "idna" made bytes.decode raise. UTF-16 and UTF-32 count only with
+# a BOM: a declaration that could be read as ASCII is wrong (WHATWG reads it as UTF-8).
+_WEB_ENCODING_NAMES = (
+    "utf-8 cp866 iso8859-2 iso8859-3 iso8859-4 iso8859-5 iso8859-6 iso8859-7 iso8859-8 "
+    "iso8859-10 iso8859-13 iso8859-14 iso8859-15 iso8859-16 koi8-r koi8-u mac-roman "
+    "mac-cyrillic cp874 cp1250 cp1251 cp1252 cp1253 cp1254 cp1255 cp1256 cp1257 cp1258 "
+    "gb18030 big5hkscs euc-jp iso2022-jp shift-jis cp932 euc-kr cp949"
+)
+_WEB_ENCODINGS = frozenset(codecs.lookup(name).name for name in _WEB_ENCODING_NAMES.split())
+
+# Signatures of binary formats a crawler meets at article URLs.
+_BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+# C0 control bytes other than tab, newline, form feed, carriage return and escape.
+_CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 12, 13, 27})
+_CYRILLIC_LOWER_1251 = bytes(range(0xE0, 0x100))  # а–я in windows-1251, А–Я in KOI8
+_CYRILLIC_UPPER_1251 = bytes(range(0xC0, 0xE0))  # А–Я in windows-1251, а–я in KOI8
+_HIGH_LETTER_PAIR = re.compile(rb"[\xc0-\xff]{2}")
+
+# Meta names for the publication time, best first (compared lowercased).
+_META_DATE_KEYS = (
+    "article:published_time",
+    "datepublished",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publication_date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date",
+    "parsely-pub-date",
+    "sailthru.date",
+)
+_ARTICLE_TYPE = re.compile(r"Article|BlogPosting|Report", re.IGNORECASE)
+_EARLIEST_YEAR = 1990
+
+# A text is a list of links (a listing page) when at least this many of its lines, making
+# up more than this share of it, are link texts on the page.
+_MIN_LISTING_LINKS = 5
+_LISTING_LINK_SHARE = 0.5
+
+_BYLINE_PREFIX = re.compile(
+    r"^(?:автор(?:ка|и|ы)?|текст|written by|posted by|by)(?=[\s:]|$)[\s:–—-]*",
+    re.IGNORECASE,
+)
+_NOT_AUTHORS = frozenset({"войти", "вход", "увійти", "вхід", "login", "log in", "sign in", "admin"})
+_PHOTO_CREDIT = re.compile(r"^(?:фото|photo)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """An article: main text and metadata of one page."""
+
+    title: str
+    text: str  # main text, paragraphs separated by "\n"
+    author: str | None
+    # ISO 8601, with time and zone where the page gives them, e.g.
+    # "2025-12-09T19:34:00+02:00"; date only "2025-12-09" if only the date is known.
+    published: str | None
+    description: str | None
+    tags: tuple[str, ...]
+    # Absolute URL from <link rel=canonical> (else og:url), as found on the page (relative
+    # ones resolved against the page URL), None if absent.
+    canonical_url: str | None
+    sitename: str | None
+    encoding: str  # the encoding used to decode the bytes, e.g. "utf-8", "cp1251"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Why a page is not an article."""
+
+    # A short stable phrase: "empty page", "binary data", "no article body" (also listing
+    # pages), "text too short", or "extraction failed" (a bug in a parser; logged).
+    reason: str
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding) of an HTML page. Never raises on any bytes.
+
+    Order: byte-order mark, HTTP Content-Type charset, <meta charset>/<meta http-equiv> or XML
+    declaration (whichever comes first); if undeclared: UTF-8 when the bytes are UTF-8, else
+    windows-1251 or KOI8-U for Cyrillic, else windows-1252. The BOM goes first as in the WHATWG
+    encoding standard, browsers and Scrapy's ``response.text``.
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding is not None and bom is not None:
+        return to_unicode(body[len(bom) :], bom_encoding), bom_encoding
+    encoding = _declared_encoding(body, content_type)
+    if encoding is not None:
+        return to_unicode(body, encoding), encoding
+    return _sniff(body)
+
+
+def _declared_encoding(body: bytes, content_type: str | None) -> str | None:
+    for encoding in (http_content_type_encoding(content_type), html_body_declared_encoding(body)):
+        if encoding in _WEB_ENCODINGS:
+            return encoding
+    return None
+
+
+def _sniff(body: bytes) -> tuple[str, str]:
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", "replace")
+    invalid = text.count("\ufffd") - body.count("\ufffd".encode())
+    # A stray invalid byte (or a multibyte character cut at MAX_HTML_BYTES) in a UTF-8 page
+    # should not turn the whole page into mojibake.
+    if invalid * 100 < len(text) - len(text.encode("ascii", "ignore")):
+        return text, "utf-8"
+    encoding = _guess_single_byte(body)
+    return body.decode(encoding, "replace"), encoding
+
+
+def _guess_single_byte(body: bytes) -> str:
+    """Tell windows-1251 and KOI8-U Cyrillic from windows-1252 by byte statistics."""
+    letters = len(body) - len(body.translate(None, _CYRILLIC_LOWER_1251 + _CYRILLIC_UPPER_1251))
+    # Cyrillic words are runs of bytes >= 0xC0; accented Latin letters stand alone.
+    if letters == 0 or 2 * len(_HIGH_LETTER_PAIR.findall(body)) < letters // 2:
+        return "cp1252"
+    lower = len(body) - len(body.translate(None, _CYRILLIC_LOWER_1251))
+    # Running text is mostly lowercase: 0xE0-0xFF in windows-1251, 0xC0-0xDF in KOI8.
+    return "cp1251" if 2 * lower >= letters else "koi8-u"
+
+
+def extract_article(
+    body: bytes, url: str, content_type: str | None = None, min_length: int = 200
+) -> Extracted | Skipped:
+    """Raw bytes of a fetched page -> article or reason for skipping. Never raises on bad input."""
+    body = body[:MAX_HTML_BYTES]
+    if not body.strip():
+        return Skipped("empty page")
+    if _looks_binary(body):
+        return Skipped("binary data")
+    html, encoding = decode_html(body, content_type)
+    try:
+        return _extract(html, encoding, url, min_length)
+    except Exception:  # a bug in a parser must cost one page, not the crawl
+        log.warning("extraction failed for %s", url, exc_info=True)
+        return Skipped("extraction failed")
+
+
+def _looks_binary(body: bytes) -> bool:
+    head = body[:8192]
+    if read_bom(head)[0] is not None:  # UTF-16/32 text is full of NUL bytes
+        return False
+    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+        return True
+    return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 20
+
+
+def _extract(html: str, encoding: str, url: str, min_length: int) -> Extracted | Skipped:
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return Skipped("no article body")
+    text = _main_text(tree, url)
+    if not text or _is_link_list(text, tree):
+        return Skipped("no article body")
+    if len(text) < min_length:
+        return Skipped("text too short")
+    # Metadata only for articles: it costs as much as the text on some pages.
+    meta = _metadata(tree)
+    return Extracted(
+        title=meta.title or "",
+        text=text,
+        author=_clean_author(meta.author),
+        published=_published(tree, url),
+        description=meta.description or None,
+        tags=_tags(meta.tags),
+        canonical_url=_canonical_url(tree, url),
+        sitename=meta.sitename or None,
+        encoding=encoding,
+    )
+
+
+def _main_text(tree: Any, url: str) -> str:
+    # bare_extraction prunes a copy of the tree it is handed: the metadata, read from
+    # the same tree afterwards, still sees the whole page.
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        # Better F1 on all three corpora (bench/extract_speed.py), and cheaper.
+        favor_precision=True,
+    )
+    return (doc.text or "").strip() if isinstance(doc, Document) else ""
+
+
+def _metadata(tree: Any) -> Document:
+    """Title, author, description, site name and tags, as trafilatura.extract_metadata."""
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # trafilatura's rule: a handle, not a name
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # trafilatura guards its JSON-LD reader the same way
+        log.debug("unreadable JSON-LD", exc_info=True)
+    meta.title = meta.title or extract_title(tree)
+    meta.author = meta.author or _byline(tree)
+    meta.sitename = (meta.sitename or extract_sitename(tree) or "").lstrip("@")
+    meta.tags = meta.tags or extract_catstags("tag", tree)
+    meta.clean_and_trim()
+    return meta
+
+
+def _byline(tree: Any) -> str | None:
+    """An author named in the article's markup, looked for inside <article> or <main>.
+
+    trafilatura searches the whole page with regular-expression XPaths: 15-25 ms a page,
+    most of the metadata cost, for a byline that sits inside the article anyway (and in
+    the whole page often finds "Log in" or a photo credit instead).
+    """
+    scopes = tree.xpath("//article[.//h1] | //main")
+    return extract_author(scopes[0]) if scopes else None
+
+
+def _is_link_list(text: str, tree: Any) -> bool:
+    """Whether most of the text is the text of links: a listing page, not an article.
+
+    trafilatura keeps a list of teaser links when a page has nothing else in its main
+    column (a section front, a tag page, search results).
+    """
+    lines = [line.removeprefix("- ") for line in text.split("\n")]
+    if len(lines) < _MIN_LISTING_LINKS:
+        return False
+    anchors = {_squash(a.text_content()) for a in tree.iterfind(".//a")}
+    linked = [line for line in lines if _squash(line) in anchors]
+    share = sum(map(len, linked)) / len(text)
+    return len(linked) >= _MIN_LISTING_LINKS and share > _LISTING_LINK_SHARE
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _canonical_url(tree: Any, url: str) -> str | None:
+    for link in tree.iterfind(".//link[@href]"):
+        if "canonical" in link.get("rel", "").lower().split():
+            return _absolute(link.get("href"), url)
+    for meta in tree.iterfind(".//meta[@property='og:url']"):
+        return _absolute(meta.get("content"), url)
+    return None
+
+
+def _absolute(href: str | None, base: str) -> str | None:
+    href = (href or "").strip()
+    if not href:
+        return None
+    absolute = urljoin(base, href)
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def _page_dates(tree: Any) -> Iterator[str]:
+    """Publication-time strings declared for machines, most trustworthy first."""
+    metas = []
+    for meta in tree.iterfind(".//meta[@content]"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in _META_DATE_KEYS:
+            metas.append((_META_DATE_KEYS.index(key), meta.get("content")))
+    metas.sort(key=lambda pair: pair[0])
+    yield from (value for rank, value in metas if rank == 0)
+    yield from _json_ld_dates(tree)
+    yield from (value for rank, value in metas if rank > 0)
+
+
+def _json_ld_dates(tree: Any) -> Iterator[str]:
+    """datePublished values of JSON-LD blocks, articles before other types."""
+    others = []
+    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except (ValueError, RecursionError):
+            continue
+        for node in _json_nodes(data):
+            value = node.get("datePublished")
+            if not isinstance(value, str):
+                continue
+            kind = node.get("@type")
+            kinds = " ".join(kind) if isinstance(kind, list) else str(kind)
+            if _ARTICLE_TYPE.search(kinds):
+                yield value
+            else:
+                others.append(value)
+    yield from others
+
+
+def _json_nodes(data: Any) -> Iterator[dict[str, Any]]:
+    """Objects of a JSON document, breadth first (the article before its comments)."""
+    queue = deque([data])
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, dict):
+            yield node
+            queue.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            queue.extend(node)
+
+
+def _published(tree: Any, url: str) -> str | None:
+    """The publication time the markup declares, else htmldate's finding."""
+    declared = [d for d in map(_parse_date, _page_dates(tree)) if d is not None]
+    if declared:
+        return _iso(_most_precise(declared))
+    found = _parse_date(_htmldate(tree, url))
+    if found is None or _is_year_only(found):
+        return None
+    return _iso(found)
+
+
+def _htmldate(tree: Any, url: str) -> str | None:
+    # Only pages without a date in their markup get here, and pay for htmldate's search of
+    # the text, which sends Ukrainian and Russian dates to dateparser at 5-25 ms each.
+    return find_date(
+        tree, extensive_search=True, original_date=True, url=url, outputformat=_HTMLDATE_FORMAT
+    )
+
+
+def _is_year_only(found: date | datetime) -> bool:
+    """Whether htmldate's date is a January 1 that stands for a bare year.
+
+    htmldate falls back on years ("© 2005-2012", "since 2000") and returns them as
+    YYYY-01-01; a wrong date does more harm than none, and a real New Year's Day article
+    found only in the text is rarer than those fallbacks.
+    """
+    return not isinstance(found, datetime) and (found.month, found.day) == (1, 1)
+
+
+def _parse_date(value: str | None) -> date | datetime | None:
+    """A date, a naive datetime or an aware datetime, as precise as the string is."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    parsed: date | datetime
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            try:
+                parsed = parsedate_to_datetime(value)  # RFC 822, as in feeds
+            except (TypeError, ValueError, IndexError):
+                return None
+    if (
+        isinstance(parsed, datetime)
+        and parsed.tzinfo is None
+        and parsed.time() == datetime.min.time()
+    ):
+        parsed = parsed.date()  # htmldate's (and many CMSs') stand-in for "no time known"
+    if not _EARLIEST_YEAR <= parsed.year <= date.today().year + 1:
+        return None
+    return parsed
+
+
+def _precision(value: date | datetime) -> int:
+    if not isinstance(value, datetime):
+        return 0
+    return 2 if value.tzinfo is not None else 1
+
+
+def _most_precise(values: list[date | datetime]) -> date | datetime:
+    """The first value, or a later one for the same day that also has time or zone."""
+    first = values[0]
+    day = first.date() if isinstance(first, datetime) else first
+    same_day = [v for v in values if (v.date() if isinstance(v, datetime) else v) == day]
+    return max(same_day, key=_precision)
+
+
+def _iso(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+def _clean_author(author: str | None) -> str | None:
+    """Strip "Автор"/"By" from a byline; drop photo credits and login links."""
+    if not author:
+        return None
+    author = _BYLINE_PREFIX.sub("", author.strip()).strip(" :;,")
+    if len(author) < 3 or author.lower() in _NOT_AUTHORS or _PHOTO_CREDIT.match(author):
+        return None
+    return author
+
+
+def _tags(tags: Iterable[str] | None) -> tuple[str, ...]:
+    # trafilatura joins one keywords meta into a single "a, b, c" string.
+    found = (tag.strip() for entry in tags or () for tag in entry.split(","))
+    return tuple(dict.fromkeys(tag for tag in found if tag))

@@ -1,0 +1,317 @@
+"""Unit tests of crawler.extract on small hand-written pages."""
+
+import gzip
+import json
+import random
+
+import pytest
+
+from crawler import extract
+from crawler.extract import Extracted, Skipped, decode_html, extract_article
+
+URL = "https://polissia.example.ua/news/2025/12/09/obmin-12"
+
+PARAGRAPHS = (
+    "Дванадцять українських військових, які понад рік перебували в російському полоні, "
+    "повернулися додому після чергового обміну. Їх зустріли рідні та представники "
+    "обласної військової адміністрації.",
+    "За словами координаційного штабу, серед звільнених є захисники Маріуполя та бійці, "
+    "які потрапили в полон на Харківщині. Усі вони пройдуть медичне обстеження.",
+    "«Ми чекали цього дня чотирнадцять місяців», — розповіла мати одного з військових. "
+    "Вона додала, що об'єднання родин полонених продовжить боротьбу за повернення всіх.",
+)
+TITLE = "На Київщині зустріли 12 захисників, звільнених з полону"
+PUBLISHED_META = '<meta property="article:published_time" content="2025-12-09T19:34:00+02:00">'
+
+
+def page(
+    charset: str | None = "utf-8",
+    head: str = PUBLISHED_META,
+    byline: str = "Автор Олена Коваленко",
+    paragraphs: tuple[str, ...] = PARAGRAPHS,
+) -> str:
+    """A Ukrainian news article page with navigation, a sidebar and a footer."""
+    meta_charset = f'<meta charset="{charset}">' if charset else ""
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!DOCTYPE html>
+<html lang="uk"><head>{meta_charset}
+<title>{TITLE} | Новини Полісся</title>
+<meta property="og:site_name" content="Новини Полісся">
+<meta name="description" content="Дванадцять військових повернулися додому після обміну.">
+<meta name="keywords" content="обмін полоненими, Київщина, ЗСУ, Київщина">
+<link rel="canonical" href="/news/2025/12/09/obmin-12">
+{head}
+</head><body>
+<header><nav><a href="/">Головна</a> <a href="/news">Новини</a></nav></header>
+<main><article>
+<h1>{TITLE}</h1>
+<div class="author">{byline}</div>
+{body}
+</article></main>
+<aside class="sidebar"><h2>Читайте також</h2><ul>
+<li><a href="/news/1">Зеленський провів нараду щодо обміну полоненими</a></li>
+<li><a href="/news/2">У Києві відкрили новий міст через Дніпро</a></li>
+</ul></aside>
+<footer><p>© 2025 Новини Полісся. Усі права захищено.</p></footer>
+</body></html>"""
+
+
+def listing_page() -> str:
+    """A section front: nothing but teaser links in the main column."""
+    items = "".join(
+        f'<li><a href="/news/{i}"><span class="date">9 грудня, {i}:00</span> '
+        f"<span>Заголовок новини номер {i} про події на Київщині та в області</span></a></li>"
+        for i in range(10, 24)
+    )
+    return f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>Новини — Новини Полісся</title></head><body>
+<header><nav><a href="/">Головна</a> <a href="/news">Новини</a></nav></header>
+<main><h1>Усі новини</h1><ul class="news-list">{items}</ul>
+<div class="pagination"><a href="?page=2">Наступна сторінка</a></div></main>
+<footer><p>© 2025 Новини Полісся.</p></footer></body></html>"""
+
+
+def article(body: bytes, content_type: str | None = None, url: str = URL) -> Extracted:
+    result = extract_article(body, url, content_type)
+    assert isinstance(result, Extracted), result
+    return result
+
+
+@pytest.fixture(scope="module")
+def utf8_article() -> Extracted:
+    return article(page().encode("utf-8"))
+
+
+def test_utf8_article_text_and_metadata(utf8_article: Extracted) -> None:
+    assert utf8_article.title == TITLE
+    assert all(p in utf8_article.text for p in PARAGRAPHS)
+    assert utf8_article.published == "2025-12-09T19:34:00+02:00"
+    assert utf8_article.description == "Дванадцять військових повернулися додому після обміну."
+    assert utf8_article.tags == ("обмін полоненими", "Київщина", "ЗСУ")
+    assert utf8_article.canonical_url == URL  # relative on the page, made absolute
+    assert utf8_article.sitename == "Новини Полісся"
+    assert utf8_article.encoding == "utf-8"
+
+
+def test_boilerplate_is_left_out(utf8_article: Extracted) -> None:
+    for boilerplate in ("Головна", "Читайте також", "новий міст", "Усі права захищено"):
+        assert boilerplate not in utf8_article.text
+
+
+def test_paragraphs_are_lines(utf8_article: Extracted) -> None:
+    assert utf8_article.text.split("\n")[-3:] == list(PARAGRAPHS)
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("Автор Олена Коваленко", "Олена Коваленко"),
+        ("Автор: Олена Коваленко", "Олена Коваленко"),
+        ("Авторка: Олена Коваленко", "Олена Коваленко"),
+        ("By Jane Doe", "Jane Doe"),
+        ("Авторитетний Оглядач", "Авторитетний Оглядач"),  # a word that only starts like one
+        ("Фото: Reuters", None),  # a photo credit is no author
+        ("Войти", None),  # a login link in an author-like box
+    ],
+)
+def test_byline_cleanup(byline: str, author: str | None) -> None:
+    assert article(page(byline=byline).encode()).author == author
+
+
+def cp1251_variants() -> list[tuple[str, bytes, str | None]]:
+    undeclared = page(charset=None).encode("cp1251")
+    return [
+        ("http header", undeclared, "text/html; charset=windows-1251"),
+        ("meta charset", page(charset="windows-1251").encode("cp1251"), None),
+        ("undeclared", undeclared, None),
+    ]
+
+
+@pytest.mark.parametrize(("how", "body", "content_type"), cp1251_variants())
+def test_windows_1251_page(
+    utf8_article: Extracted, how: str, body: bytes, content_type: str | None
+) -> None:
+    result = article(body, content_type)
+    assert result.encoding == "cp1251", how
+    assert result.text == utf8_article.text
+    assert result.title == TITLE
+
+
+def test_http_header_beats_meta() -> None:
+    # The header is right and the meta tag is stale, as after a site's move to UTF-8.
+    body = page(charset="windows-1251").encode("utf-8")
+    assert article(body, "text/html; charset=UTF-8").encoding == "utf-8"
+
+
+def test_decode_bom_wins() -> None:
+    text, encoding = decode_html(b"\xef\xbb\xbf<p>\xd0\x84</p>", "text/html; charset=cp1251")
+    assert (text, encoding) == ("<p>Є</p>", "utf-8")
+
+
+def test_decode_xml_declaration() -> None:
+    body = '<?xml version="1.0" encoding="windows-1251"?><html><p>Їжак</p></html>'
+    assert decode_html(body.encode("cp1251")) == (body, "cp1251")
+
+
+def test_decode_undeclared_koi8() -> None:
+    text = "<p>Новини дня: уряд ухвалив рішення про підтримку звільнених з полону</p>"
+    assert decode_html(text.encode("koi8_u")) == (text, "koi8-u")
+
+
+def test_decode_undeclared_latin() -> None:
+    text = "<p>Le président a rencontré les représentants à Genève, déclare-t-il.</p>"
+    assert decode_html(text.encode("cp1252")) == (text, "cp1252")
+
+
+def test_decode_utf8_with_a_stray_byte_stays_utf8() -> None:
+    body = ("<p>" + "Полонені повернулися додому. " * 20 + "</p>").encode() + b"\xff"
+    text, encoding = decode_html(body)
+    assert encoding == "utf-8"
+    assert text.startswith("<p>Полонені")
+
+
+@pytest.mark.parametrize("label", ["no-such-thing", "utf-16", "zlib", "rot13", "idna", "undefined"])
+def test_decode_ignores_labels_of_no_web_encoding(label: str) -> None:
+    # Python has codecs for these, and some of them raise when asked to decode.
+    body = f"<meta charset='{label}'><p>Полон</p>".encode()
+    assert decode_html(body, f"text/html; charset={label}") == (body.decode(), "utf-8")
+
+
+def test_listing_page_is_skipped() -> None:
+    assert extract_article(listing_page().encode(), "https://polissia.example.ua/news") == Skipped(
+        "no article body"
+    )
+
+
+def test_short_text_is_skipped() -> None:
+    body = page(paragraphs=("Дивіться відео.",)).encode()
+    assert extract_article(body, URL) == Skipped("text too short")
+    assert isinstance(extract_article(body, URL, min_length=10), Extracted)
+
+
+@pytest.mark.parametrize("body", [b"", b"   \r\n\t  "])
+def test_empty_page(body: bytes) -> None:
+    assert extract_article(body, URL) == Skipped("empty page")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+        gzip.compress(page().encode()),
+        b"<html>" + bytes(range(1, 9)) * 200,
+        b"<html><body>\x00\x00</body></html>",
+    ],
+)
+def test_binary_data(body: bytes) -> None:
+    assert extract_article(body, URL) == Skipped("binary data")
+
+
+def test_utf16_page_is_text() -> None:
+    body = page(charset=None).encode("utf-16")  # with a BOM
+    assert article(body).encoding == "utf-16-le"
+
+
+def json_ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>'
+
+
+@pytest.mark.parametrize(
+    ("head", "published"),
+    [
+        (
+            json_ld({"@type": "NewsArticle", "datePublished": "2025-12-09T19:34:00+02:00"}),
+            "2025-12-09T19:34:00+02:00",
+        ),
+        (
+            json_ld(
+                {
+                    "@graph": [
+                        {"@type": "WebPage", "datePublished": "2025-12-01T08:00:00+02:00"},
+                        {"@type": ["NewsArticle"], "datePublished": "2025-12-09T17:34:00Z"},
+                    ]
+                }
+            ),
+            "2025-12-09T17:34:00+00:00",
+        ),
+        (json_ld({"@type": "NewsArticle", "datePublished": "2025-12-09"}), "2025-12-09"),
+        # A naive time in JSON-LD, the zone in the meta tag of the same day: most precise.
+        (
+            json_ld({"@type": "Article", "datePublished": "2025-12-09 19:34:00"})
+            + '<meta name="pubdate" content="2025-12-09T19:34:00+0200">',
+            "2025-12-09T19:34:00+02:00",
+        ),
+        # RFC 822, as some CMSs write it.
+        (
+            '<meta itemprop="datePublished" content="Tue, 09 Dec 2025 19:34:00 +0200">',
+            "2025-12-09T19:34:00+02:00",
+        ),
+    ],
+)
+def test_published_from_markup(head: str, published: str) -> None:
+    assert article(page(head=head).encode()).published == published
+
+
+def test_broken_json_ld_falls_back_to_htmldate() -> None:
+    head = '<script type="application/ld+json">{"datePublished": </script>'
+    # htmldate reads the date in the URL; it has no time of day, and none is made up.
+    assert article(page(head=head).encode()).published == "2025-12-09"
+
+
+def test_no_date_at_all() -> None:
+    # The page still says "© 2025", which htmldate turns into 2025-01-01.
+    html = page(head="").replace('<link rel="canonical" href="/news/2025/12/09/obmin-12">', "")
+    result = article(html.encode(), url="https://polissia.example.ua/news/obmin-12")
+    assert result.published is None
+
+
+def test_og_url_when_no_canonical() -> None:
+    html = page(head='<meta property="og:url" content="https://polissia.example.ua/a/1">')
+    html = html.replace('<link rel="canonical" href="/news/2025/12/09/obmin-12">', "")
+    assert article(html.encode()).canonical_url == "https://polissia.example.ua/a/1"
+
+
+def test_no_canonical() -> None:
+    html = page().replace('<link rel="canonical" href="/news/2025/12/09/obmin-12">', "")
+    assert article(html.encode()).canonical_url is None
+
+
+def test_huge_page_is_cut_not_choked_on() -> None:
+    junk = b"<script>var state = '" + b"x" * (50 * 1024 * 1024) + b"';</script>"
+    body = page().encode().replace(b"</body>", junk + b"</body>")
+    assert article(body).title == TITLE
+
+
+def test_only_the_first_bytes_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = page().encode()
+    monkeypatch.setattr(extract, "MAX_HTML_BYTES", body.index(PARAGRAPHS[2].encode()))
+    text = article(body).text
+    assert PARAGRAPHS[1] in text and PARAGRAPHS[2] not in text
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_bytes_never_raise(seed: int) -> None:
+    rng = random.Random(seed)
+    noise = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 3000)))
+    text, encoding = decode_html(noise, rng.choice([None, "text/html; charset=utf-8", "x"]))
+    assert isinstance(text, str) and encoding
+    assert isinstance(extract_article(noise, URL), Extracted | Skipped)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body>" + "<div>" * 5000 + "глибоко" + "</div>" * 5000 + "</body></html>",
+        "<html><head><meta charset='utf-8'></head></html>",
+        "<html><body><p>" + "Полон " * 100 + "</p>",  # never closed
+        "just some text, not HTML at all, " * 20,
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>' + "Обмін. " * 60 + "</p>",
+    ],
+)
+def test_odd_html_never_raises(html: str) -> None:
+    assert isinstance(extract_article(html.encode(), URL), Extracted | Skipped)
+
+
+def test_relative_url_argument_does_not_raise() -> None:
+    assert isinstance(extract_article(page().encode(), "not a url"), Extracted)
