@@ -1,0 +1,133 @@
+"""The command line as users meet it: extract, help, versions, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+
+from tests.conftest import NEWSMON, Newsmon
+from tests.pages import article_html, listing_html, rss2
+from tests.sitekit import Route
+
+
+def test_extract_prints_the_article_as_json(newsmon: Newsmon):
+    page = newsmon.tmp_path / "page.html"
+    html = article_html(
+        "Україна повернула з полону 95 захисників", canonical="https://example.ua/news/1.html"
+    )
+    page.write_bytes(html.encode("cp1251").replace(b'charset="utf-8"', b'charset="windows-1251"'))
+
+    result = newsmon.run(
+        "extract", "--json", "--url", "https://example.ua/news/1.html?utm_source=x", str(page)
+    )
+
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["title"] == "Україна повернула з полону 95 захисників"
+    assert record["text"].startswith("Уряд ухвалив рішення")
+    assert record["author"] == "Олена Коваленко"
+    assert record["published"] == "2026-11-20T10:15:00+02:00"
+    assert record["language"] == "uk"
+    assert record["encoding"] == "cp1251"
+    assert record["canonical_url"] == "https://example.ua/news/1.html"
+
+
+def test_extract_reads_stdin_and_prints_text(newsmon: Newsmon):
+    result = newsmon.run("extract", "-", input=article_html("Заголовок новини").encode())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Заголовок новини\n\nУряд ухвалив рішення")
+
+
+def test_extract_of_a_page_without_article_exits_1_with_the_reason(newsmon: Newsmon):
+    links = [f"/news/{i}.html" for i in range(30)]
+    result = newsmon.run("extract", "-", input=listing_html(links).encode())
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Error: no article on this page" in result.stderr
+
+
+def test_a_bad_config_exits_2_naming_file_line_and_key(newsmon: Newsmon):
+    newsmon.config_path.write_text("[crawl]\ndelay = 1\nspeed = 3\n", encoding="utf-8")
+    result = newsmon.run("crawl")
+    assert result.returncode == 2
+    assert f"{newsmon.config_path}:3: crawl.speed: unknown key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_source_is_named_with_the_known_ones(newsmon: Newsmon):
+    newsmon.configure(
+        '[[sources]]\nname = "a"\nlanguage = "uk"\nfeeds = ["http://127.0.0.1:9/f"]\n'
+    )
+    result = newsmon.run("crawl", "--source", "b")
+    assert result.returncode == 2
+    assert "no source named 'b'" in result.stderr and "configured sources: a" in result.stderr
+
+
+def test_help_and_version(newsmon: Newsmon):
+    help_text = newsmon.run("--help").stdout
+    for command in ("crawl", "extract", "migrate"):
+        assert command in help_text
+    assert newsmon.run("--version").stdout.startswith("newsmon, version ")
+
+
+def test_migrate_creates_the_archive(newsmon: Newsmon):
+    newsmon.configure(
+        '[[sources]]\nname = "a"\nlanguage = "uk"\nfeeds = ["http://127.0.0.1:9/f"]\n'
+    )
+    result = newsmon.run("migrate")
+    assert result.returncode == 0, result.stderr
+    assert "m001_initial" in result.stdout
+    tables = {r["name"] for r in newsmon.rows("select name from sqlite_master where type='table'")}
+    assert {"articles", "articles_fts", "urls", "feed_state", "crawl_runs"} <= tables
+
+
+def test_kill_9_mid_crawl_leaves_no_half_article_and_the_next_crawl_finishes(newsmon: Newsmon):
+    site = newsmon.site
+    links = []
+    for i in range(40):
+        path = f"/news/k-{i}.html"
+        # every page is slow, so that the crawl is surely in the middle when it is killed
+        site.add(
+            path,
+            Route(article_html(f"Новина {i} про укриття").encode(), behaviour="sleep", seconds=0.2),
+        )
+        links.append(site.url(path))
+    site.add("/rss.xml", rss2(links))
+    newsmon.configure(
+        f'[[sources]]\nname = "k"\nlanguage = "uk"\nfeeds = ["{site.url("/rss.xml")}"]\n',
+        concurrency=2,
+    )
+    proc = subprocess.Popen(
+        [str(NEWSMON), "--config", str(newsmon.config_path), "crawl"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _stored(newsmon):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    stored_at_kill = _stored(newsmon)
+    assert 0 < stored_at_kill < 40
+
+    assert newsmon.rows("pragma integrity_check") == [{"integrity_check": "ok"}]
+    result = newsmon.run("crawl")
+    assert result.returncode == 0, result.stderr
+    assert _stored(newsmon) == 40
+    assert newsmon.rows("select count(*) as n from articles where text = '' or title = ''") == [
+        {"n": 0}
+    ]
+    fts = newsmon.rows("select count(*) as n from articles_fts")
+    assert fts == [{"n": 40}], "the index holds exactly the stored articles"
+
+
+def _stored(newsmon: Newsmon) -> int:
+    if not newsmon.db_path.exists():
+        return 0
+    try:
+        return int(newsmon.rows("select count(*) as n from articles")[0]["n"])
+    except sqlite3.OperationalError:  # the schema may not exist yet at the very start
+        return 0

@@ -1,0 +1,34 @@
+"""Every configuration key and command is documented where users look for it."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+
+from crawler.cli import cli
+from crawler.config import CrawlConfig, SourceConfig, StorageConfig
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+CONFIG = (ROOT / "config.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "section, key",
+    [("storage", f.name) for f in fields(StorageConfig)]
+    + [("crawl", f.name) for f in fields(CrawlConfig)]
+    + [("sources", f.name) for f in fields(SourceConfig)],
+)
+def test_config_keys_are_in_the_shipped_config(section: str, key: str) -> None:
+    assert f"{key} " in CONFIG or f"{key}=" in CONFIG, f"{section}.{key} missing from config.toml"
+
+
+@pytest.mark.parametrize("key", [f.name for f in fields(CrawlConfig)])
+def test_crawl_keys_are_in_the_readme(key: str) -> None:
+    assert f"crawl.{key}" in README, f"crawl.{key} not described in README.md"
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_commands_are_in_the_readme(command: str) -> None:
+    assert f"`newsmon {command}" in README
