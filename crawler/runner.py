@@ -56,6 +56,7 @@ def crawl(
     crawler = process.create_crawler(NewsSpider)
     interrupted = False
     try:
+        workers.start()
         process.crawl(
             crawler,
             sources=sources,

@@ -24,13 +24,26 @@ class Workers:
         self.count = count or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+    def start(self) -> None:
+        """Start the workers and wait until each has imported the extraction code.
+
+        Call it before the reactor runs: the first start blocks for a second or two
+        while the fork server imports trafilatura, and a reactor blocked that long
+        makes in-flight requests time out.
+        """
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.process"])
             self._pool = ProcessPoolExecutor(
-                self.count, mp_context=context, initializer=_ignore_interrupts
+                self.count, mp_context=context, initializer=_prepare_worker
             )
+        for future in [self._pool.submit(_ready) for _ in range(self.count)]:
+            future.result()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        if self._pool is None:
+            self.start()
+        assert self._pool is not None
         return self._pool.submit(fn, *args)
 
     def restart(self) -> None:
@@ -42,6 +55,13 @@ class Workers:
             self._pool = None
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group; the parent decides how to stop, not workers."""
+def _prepare_worker() -> None:
+    # Ctrl-C reaches the whole process group; the parent decides how to stop, not workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from crawler.language import detect_language
+
+    detect_language("warm-up: load the language profiles once, before the first page")
+
+
+def _ready() -> bool:
+    return True

@@ -55,7 +55,10 @@ class TestSite:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the default 5 drops connections under a busy crawl
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -153,7 +156,7 @@ def _reset(h: BaseHTTPRequestHandler) -> None:
 
 def _stream(h: BaseHTTPRequestHandler, route: Route) -> None:
     """Send ``route.size`` bytes of HTML without a Content-Length, as a huge page would."""
-    chunk = b"<p>" + b"x" * 65_000 + b"</p>\n"
+    chunk = b"<p>" + b"x" * 1_000_000 + b"</p>\n"
     try:
         h.send_response(200)
         h.send_header("Content-Type", route.content_type)
