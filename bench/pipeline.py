@@ -76,7 +76,8 @@ def time_pipeline(pages: list[tuple[str, bytes]], folder: Path, round_no: int) -
     return elapsed
 
 
-def per_article(pages: list[tuple[str, bytes]], rounds: int) -> None:
+def per_article(pages: list[tuple[str, bytes]], rounds: int) -> float:
+    """Print the per-article figures; return trafilatura's seconds per page."""
     n = len(pages)
     # one warm-up of each: imports, lazily built models, the page cache
     time_trafilatura(pages[:20])
@@ -91,6 +92,7 @@ def per_article(pages: list[tuple[str, bytes]], rounds: int) -> None:
     print(f"  trafilatura.extract alone         {b / n * 1000:7.2f} ms")
     print(f"  newsmon extract+language+store    {o / n * 1000:7.2f} ms")
     print(f"  ratio                             {o / b:7.2f}x   (goal <= 1.3x)")
+    return b / n
 
 
 # -- part 2 ------------------------------------------------------------------------------
@@ -185,19 +187,17 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, subprocess.Comp
 
 
 def tree_rss(pid: int) -> int:
+    """Proportional set size (Pss) of a process and all its descendants, in bytes.
+
+    Pss, not RSS: worker processes forked from one server share most of their pages,
+    and summing their RSS would count the shared pages once per worker.
+    """
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += (
-                int(
-                    next(
-                        line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")
-                    )
-                )
-                * 1024
-            )
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+            total += 1024 * int(next(ln.split()[1] for ln in rollup if ln.startswith("Pss:")))
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, StopIteration, ValueError):
@@ -205,7 +205,7 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def backfill(pages: list[tuple[str, bytes]], count: int) -> None:
+def backfill(pages: list[tuple[str, bytes]], count: int, seconds_per_page: float) -> None:
     site = Site(pages, count)
     newsmon = Path(sys.executable).parent / "newsmon"
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,7 +226,7 @@ def backfill(pages: list[tuple[str, bytes]], count: int) -> None:
 
         conn = sqlite3.connect(folder / "bench.db")
         stored = conn.execute("select count(*) from articles").fetchone()[0]
-        skipped = conn.execute("select count(*) from urls where state = 'skipped'").fetchone()[0]
+        states = dict(conn.execute("select state, count(*) from urls group by state").fetchall())
         conn.close()
     for r in (r_min, r_new):
         if r.returncode != 0:
@@ -238,11 +238,16 @@ def backfill(pages: list[tuple[str, bytes]], count: int) -> None:
     )
     print(
         f"  newsmon crawl (every page stored)     {count / t_new:6.1f} pages/s   "
-        f"peak {m_new / 2**20:6.0f} MB   ({stored} articles, {skipped} skipped)"
+        f"peak {m_new / 2**20:6.0f} MB   ({stored} articles; URLs by state: {states})"
     )
     print(
         f"  newsmon / minimal                     {t_min / t_new:6.2f}x throughput   "
         f"(goal >= 30 pages/s)"
+    )
+    cores = os.cpu_count() or 1
+    print(
+        f"  ceiling: {cores} cores running only trafilatura.extract on these pages: "
+        f"{cores / seconds_per_page:.1f} pages/s"
     )
     site.server.shutdown()
 
@@ -255,9 +260,9 @@ def main() -> None:
     parser.add_argument("--skip-backfill", action="store_true")
     args = parser.parse_args()
     pages = load_pages(args.corpora)
-    per_article(pages, args.rounds)
+    seconds_per_page = per_article(pages, args.rounds)
     if not args.skip_backfill:
-        backfill(pages, args.articles)
+        backfill(pages, args.articles, seconds_per_page)
 
 
 if __name__ == "__main__":

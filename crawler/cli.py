@@ -61,10 +61,12 @@ def cli(
     """
     ctx.meta["newsmon.verbose"] = verbose > 0
     ctx.obj = {"config_path": config_path, "overrides": overrides}
-    logging.basicConfig(
-        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # On the handler too: libraries (Scrapy) set their own loggers to DEBUG, and their
+    # records reach the root handler whatever the root logger's level.
+    for handler in logging.root.handlers:
+        handler.setLevel(level)
 
 
 def _config(ctx: click.Context) -> Config:

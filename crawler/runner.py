@@ -52,8 +52,9 @@ def crawl(
     runs = {s.name: SourceRun(s, source_domains(s)) for s in sources}
     run_ids = {s.name: archive.start_run(s.name) for s in sources}
     settings = scrapy_settings(config, sources) | {"LOG_LEVEL": log_level}
-    process = CrawlerProcess(settings, install_root_handler=log_level != "WARNING")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
+    _set_log_levels(log_level)
     interrupted = False
     try:
         workers.start()
@@ -76,6 +77,18 @@ def crawl(
     summaries = [_finish(archive, run_ids[name], run, interrupted) for name, run in runs.items()]
     archive.close()
     return summaries
+
+
+def _set_log_levels(level: str) -> None:
+    """Scrapy sets its loggers to DEBUG when a crawler is made; put them back."""
+    logging.getLogger("scrapy").setLevel(level)
+    if level == "WARNING":
+        # These repeat, with tracebacks, failures that the spider reports once per URL.
+        for name in (
+            "scrapy.downloadermiddlewares.retry",
+            "scrapy.downloadermiddlewares.robotstxt",
+        ):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _start_progress(progress: Progress, runs: dict[str, SourceRun]) -> None:

@@ -28,7 +28,7 @@ def scrapy_settings(config: Config, sources: tuple[SourceConfig, ...]) -> dict[s
         "ROBOTSTXT_OBEY": crawl.obey_robots,
         "ROBOTSTXT_USER_AGENT": "newsmon",
         "DOWNLOAD_DELAY": crawl.delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,
         "CONCURRENT_REQUESTS": 32,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency,
         "DOWNLOAD_SLOTS": _slots(crawl.delay, crawl.concurrency, sources),
@@ -40,7 +40,11 @@ def scrapy_settings(config: Config, sources: tuple[SourceConfig, ...]) -> dict[s
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "REDIRECT_MAX_TIMES": 10,
         "COOKIES_ENABLED": False,
+        # No listening sockets: a daemon watching news needs no remote console.
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        # newsmon's own logging (set up by the CLI) decides what is shown.
+        "LOG_INSTALL_ROOT_HANDLER": False,
         "LOG_LEVEL": "WARNING",
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -68,5 +72,5 @@ def _slots(
         for domain in source_domains(source):
             key = site_key(domain)
             delay = max(source.delay, slots.get(key, {}).get("delay", 0.0))
-            slots[key] = {"delay": delay, "concurrency": concurrency, "randomize_delay": True}
+            slots[key] = {"delay": delay, "concurrency": concurrency, "jitter": 0.5}
     return {k: v for k, v in slots.items() if v["delay"] != default_delay}

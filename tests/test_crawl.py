@@ -48,6 +48,7 @@ def test_feed_crawl_archives_each_article_once_and_second_crawl_costs_a_304(news
 
     first = newsmon.run("crawl")
     assert first.returncode == 0, first.stderr
+    assert first.stderr == "", "a clean crawl prints its table and nothing else"
     rows = newsmon.rows("select * from articles order by url")
     assert [r["url"] for r in rows] == [site.url(p) for p in paths]
     row = rows[0]
@@ -200,6 +201,7 @@ def test_frontier_keeps_what_one_crawl_could_not_fetch(newsmon: Newsmon):
 
     first = newsmon.run("crawl")
     assert first.returncode == 0, first.stderr
+    assert first.stderr == "", "a clean crawl prints its table and nothing else"
     assert len(newsmon.rows("select id from articles")) == 2
     assert len(newsmon.rows("select url from urls where state = 'pending'")) == 3
 
