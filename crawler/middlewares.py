@@ -1,4 +1,4 @@
-"""Downloader middleware of newsmon: retries that wait longer each time."""
+"""Downloader middlewares of newsmon: stay on the source's sites; retry with backoff."""
 
 from __future__ import annotations
 
@@ -6,10 +6,27 @@ import asyncio
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+
+from crawler.urls import on_site
 
 BACKOFF_BASE = 1.0  # seconds before the first retry; doubled for each further one
 BACKOFF_MAX = 60.0
+
+
+class SourceDomainsMiddleware:
+    """Refuses any request, redirects included, that leaves its source's sites.
+
+    Scrapy's OffsiteMiddleware knows only the union of all sources' domains and lets
+    ``dont_filter`` requests through; article requests need ``dont_filter`` so that a
+    redirect loop is reported rather than swallowed by the duplicate filter.
+    """
+
+    def process_request(self, request: Request) -> None:
+        domains = request.meta.get("newsmon_domains")
+        if domains is not None and not on_site(request.url, domains):
+            raise IgnoreRequest(f"offsite: {request.url} is not on {', '.join(domains)}")
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

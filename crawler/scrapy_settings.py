@@ -49,14 +49,16 @@ def scrapy_settings(config: Config, sources: tuple[SourceConfig, ...]) -> dict[s
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "crawler.middlewares.SourceDomainsMiddleware": 40,
         },
         "ITEM_PIPELINES": {
             "crawler.pipelines.ExtractPipeline": 100,
             "crawler.pipelines.StorePipeline": 200,
         },
-        # Many pages in flight lets both extraction workers stay busy while the
-        # reactor keeps downloading; the default 5 MB would starve them on big pages.
-        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 50_000_000,
+        # Enough pages in flight (about 150 news pages) to keep every extraction
+        # worker busy while the reactor downloads; the default 5 MB starves them on
+        # big pages, and more only costs memory.
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 16_000_000,
         "CONCURRENT_ITEMS": 32,
     }
 

@@ -223,7 +223,7 @@ class NewsSpider(scrapy.Spider):
                 url,
                 callback=self.parse_article,
                 errback=self.article_failed,
-                meta=self._meta(url, source),
+                meta=self._meta(url, source, newsmon_domains=run.domains),
                 dont_filter=True,
             )
 
@@ -259,6 +259,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        url = _original_url(request)  # a redirect's target is not what the archive knows
         source = request.meta["source"]
         run = self.runs[source]
         error = failure.value or Exception("unknown failure")
@@ -268,15 +269,15 @@ class NewsSpider(scrapy.Spider):
         if kind in ("not_found", "robots", "offsite", "redirect_loop"):
             # Permanent answers: remember them so that the URL is not asked for again.
             run.counts["skipped"] += 1
-            self.archive.record_skip([request.url], source, f"{kind}: {failure.value}")
+            self.archive.record_skip([url], source, f"{kind}: {failure.value}")
             return
         gave_up = self.archive.record_failure(
-            request.url, source, f"{kind}: {failure.value}", self.settings_crawl.max_attempts
+            url, source, f"{kind}: {failure.value}", self.settings_crawl.max_attempts
         )
         log.warning(
             "%s: %s failed (%s)%s",
             source,
-            request.url,
+            url,
             kind,
             "; giving up on it" if gave_up else "; will retry next crawl",
         )
@@ -316,3 +317,7 @@ def _content_type(response: Response) -> str:
 def _first_url(response: Response) -> str:
     """The URL that was asked for, before any redirect: the key newsmon knows it by."""
     return str(response.meta.get("redirect_urls", [response.url])[0])
+
+
+def _original_url(request: scrapy.Request) -> str:
+    return str(request.meta.get("redirect_urls", [request.url])[0])

@@ -131,3 +131,15 @@ def _stored(newsmon: Newsmon) -> int:
         return int(newsmon.rows("select count(*) as n from articles")[0]["n"])
     except sqlite3.OperationalError:  # the schema may not exist yet at the very start
         return 0
+
+
+def test_newsmon_config_variable_picks_the_file(newsmon: Newsmon):
+    newsmon.configure(
+        '[[sources]]\nname = "a"\nlanguage = "uk"\nfeeds = ["http://127.0.0.1:9/f"]\n'
+    )
+    env = {"PATH": "/usr/bin:/bin", "NEWSMON_CONFIG": str(newsmon.config_path)}
+    result = subprocess.run(
+        [str(NEWSMON), "migrate"], capture_output=True, text=True, env=env, cwd="/", timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{newsmon.db_path}: schema at m001_initial")

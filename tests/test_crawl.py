@@ -267,3 +267,19 @@ def test_retry_with_backoff_gets_the_page_after_a_503(newsmon: Newsmon):
 
     assert len(calls) == 2
     assert len(newsmon.rows("select id from articles")) == 1
+
+
+def test_a_redirect_off_the_source_s_sites_is_not_followed(newsmon: Newsmon):
+    site = newsmon.site
+    elsewhere = f"http://localhost:{site.port}/news/elsewhere-1.html"  # another host name
+    site.add("/news/away-1.html", Route(status=302, headers={"Location": elsewhere}))
+    site.add("/news/elsewhere-1.html", article_html("Чужий сайт"))
+    site.add("/rss.xml", rss2([site.url("/news/away-1.html")]))
+    newsmon.configure(_source(newsmon, feeds=["/rss.xml"]))
+
+    assert newsmon.run("crawl").returncode == 0
+
+    assert site.requests_to("/news/elsewhere-1.html") == []
+    assert newsmon.rows("select id from articles") == []
+    (row,) = newsmon.rows("select state, reason from urls")
+    assert row["state"] == "skipped" and row["reason"].startswith("offsite")
