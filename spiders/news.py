@@ -194,9 +194,17 @@ class NewsSpider(scrapy.Spider):
     def follow(self, source: SourceConfig, entries: Iterable[Entry]) -> Iterator[scrapy.Request]:
         """Queue the new article links of an endpoint and request as many as the budget allows."""
         run = self.runs[source.name]
-        candidates = {
-            canonicalize(e.url): e for e in self._fresh(entries) if self._wanted(source, e)
-        }
+        fresh = list(self._fresh(entries))
+        candidates = {canonicalize(e.url): e for e in fresh if self._wanted(source, e)}
+        if fresh and not any(on_site(e.url, run.domains) for e in fresh):
+            # The classic misconfiguration: a feed on rss.example.net linking to
+            # www.example.ua. Say so, or the source just looks quiet.
+            log.warning(
+                "%s: none of the %d links found is on %s: set domains in its config",
+                source.name,
+                len(fresh),
+                ", ".join(run.domains),
+            )
         known = self.archive.known(candidates)
         new = {url: e for url, e in candidates.items() if url not in known}
         run.counts["known"] += len(known)

@@ -283,3 +283,15 @@ def test_a_redirect_off_the_source_s_sites_is_not_followed(newsmon: Newsmon):
     assert newsmon.rows("select id from articles") == []
     (row,) = newsmon.rows("select state, reason from urls")
     assert row["state"] == "skipped" and row["reason"].startswith("offsite")
+
+
+def test_a_feed_whose_links_are_all_off_site_is_reported(newsmon: Newsmon):
+    site = newsmon.site
+    site.add("/rss.xml", rss2([f"http://localhost:{site.port}/news/a-1.html"]))
+    newsmon.configure(_source(newsmon, feeds=["/rss.xml"]))
+
+    result = newsmon.run("crawl")
+
+    assert result.returncode == 0
+    assert "none of the 1 links found is on 127.0.0.1: set domains" in result.stderr
+    assert site.requests_to("/news/") == []
