@@ -1,0 +1,1 @@
+"""Scrapy spiders: discovery of articles from feeds, sitemaps and listings."""
