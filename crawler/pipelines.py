@@ -38,7 +38,7 @@ class ExtractPipeline:
         except BrokenProcessPool:
             # A worker died (out of memory on a monstrous page, a crash in lxml):
             # start fresh ones; the page stays in the frontier for the next crawl.
-            workers.restart()
+            workers.shutdown()  # the next submit starts a fresh pool
             self._failed(item, "worker process died")
         except Exception as e:  # a bug in extraction must cost one page, not the crawl
             log.exception("extraction failed on %s", item.url)

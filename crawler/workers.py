@@ -46,9 +46,6 @@ class Workers:
         assert self._pool is not None
         return self._pool.submit(fn, *args)
 
-    def restart(self) -> None:
-        self.shutdown()
-
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)

@@ -66,21 +66,17 @@ class FeedState:
 class Archive:
     """The SQLite archive. One instance per process and thread; opening migrates it."""
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            if readonly:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-                self.db = Database(conn)
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = Database(self.path)
-                self.db.enable_wal()
-                # WAL + NORMAL: a commit survives a crash of newsmon (not of the OS)
-                # and costs no fsync; an article is never half-written either way.
-                self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.execute("PRAGMA busy_timeout=10000")
-                migrations.apply(self.db)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = Database(self.path)
+            self.db.enable_wal()
+            # WAL + NORMAL: a commit survives a crash of newsmon (not of the OS) and
+            # costs no fsync; an article is never half-written either way.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            migrations.apply(self.db)
         except (sqlite3.Error, OSError) as e:
             raise StorageError(
                 f"cannot open the archive {self.path}: {e}",
@@ -180,14 +176,6 @@ class Archive:
         if original is None:
             return StoreResult("new", article_id)
         return StoreResult("duplicate", article_id, original)
-
-    def article(self, article_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.table("articles").rows_where("id = ?", [article_id]))
-        return rows[0] if rows else None
-
-    def articles(self, source: str | None = None) -> Iterator[dict[str, Any]]:
-        where, args = ("source = ?", [source]) if source else (None, [])
-        yield from self.db.table("articles").rows_where(where, args, order_by="id")
 
     def _article_id(self, column: str, value: str) -> int | None:
         row = self.db.execute(
@@ -295,10 +283,6 @@ class Archive:
         )
         with self._write():
             self.db.table("crawl_runs").update(run_id, row)
-
-    def runs(self, source: str | None = None) -> list[dict[str, Any]]:
-        where, args = ("source = ?", [source]) if source else (None, [])
-        return list(self.db.table("crawl_runs").rows_where(where, args, order_by="id"))
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
