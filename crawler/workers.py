@@ -18,6 +18,10 @@ class Workers:
     The forkserver start method: forking a process that runs the Twisted reactor
     and holds an SQLite connection is unsafe, and "spawn" would re-import
     trafilatura in every worker; the fork server imports it once.
+
+    As with "spawn", each worker re-runs the program's ``__main__`` module (the
+    ``newsmon`` script): a program that embeds the crawl needs an
+    ``if __name__ == "__main__":`` guard, or its workers die at start.
     """
 
     def __init__(self, count: int = 0) -> None:
