@@ -72,10 +72,16 @@ def crawl(
         interrupted = crawler.stats is not None and crawler.stats.get_value(
             "finish_reason"
         ) not in ("finished", None)
+    except BaseException:
+        # Leave no run marked "running" for ever; what was stored stays stored.
+        interrupted = True
+        raise
     finally:
         workers.shutdown()
-    summaries = [_finish(archive, run_ids[name], run, interrupted) for name, run in runs.items()]
-    archive.close()
+        summaries = [
+            _finish(archive, run_ids[name], run, interrupted) for name, run in runs.items()
+        ]
+        archive.close()
     return summaries
 
 
