@@ -83,8 +83,9 @@ class StorePipeline:
             run.errors["storage"] += 1
             log.error("%s: %s", e, item.page_url)
             raise DropItem(str(e)) from e
-        run.counts[_COUNTER[stored.outcome]] += 1
+        if stored.outcome in _COUNTER:  # "known": an alias of a stored article, not news
+            run.counts[_COUNTER[stored.outcome]] += 1
         return stored
 
 
-_COUNTER = {"new": "new_articles", "duplicate": "duplicates", "known": "known"}
+_COUNTER = {"new": "new_articles", "duplicate": "duplicates"}

@@ -104,7 +104,6 @@ def _start_progress(progress: Progress, runs: dict[str, SourceRun]) -> None:
 
 def _finish(archive: Archive, run_id: int, run: SourceRun, interrupted: bool) -> Summary:
     counts = run.counts
-    requests = counts["requests"]
     if interrupted:
         status = "interrupted"
     elif run.failed_entirely:
@@ -114,19 +113,12 @@ def _finish(archive: Archive, run_id: int, run: SourceRun, interrupted: bool) ->
     else:
         status = "ok"
     message = "; ".join(run.endpoints_failed.values()) or None
-    record = {
-        "requests": requests,
-        "pages": counts["pages"],
-        "not_modified": counts["not_modified"],
-        "new_articles": counts["new_articles"],
-        "duplicates": counts["duplicates"],
-        "skipped": counts["skipped"],
-    }
-    archive.finish_run(run_id, status, record, dict(run.errors), message)
+    # The counters carry the crawl_runs column names; finish_run picks its own.
+    archive.finish_run(run_id, status, counts, dict(run.errors), message)
     return Summary(
         source=run.source.name,
         status=status,
-        requests=requests,
+        requests=counts["requests"],
         pages=counts["pages"],
         new=counts["new_articles"],
         duplicates=counts["duplicates"],

@@ -133,12 +133,12 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             run.counts["not_modified"] += 1
             run.endpoints_ok += 1
-            self.archive.save_feed_state(_first_url(response), source.name, status=304)
+            self.archive.save_feed_state(_original_url(response), source.name, status=304)
             return
         try:
             children, entries = self._read_endpoint(response, kind)
         except SourceError as e:
-            self._endpoint_error(run, _first_url(response), "bad_" + kind, str(e))
+            self._endpoint_error(run, _original_url(response), "bad_" + kind, str(e))
             return
         run.endpoints_ok += 1
         self._save_validators(response, source, len(children) + len(entries))
@@ -170,7 +170,7 @@ class NewsSpider(scrapy.Spider):
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
         self.archive.save_feed_state(
-            _first_url(response),
+            _original_url(response),
             source.name,
             status=response.status,
             entries=entries,
@@ -207,7 +207,6 @@ class NewsSpider(scrapy.Spider):
             )
         known = self.archive.known(candidates)
         new = {url: e for url, e in candidates.items() if url not in known}
-        run.counts["known"] += len(known)
         self.archive.add_pending(
             source.name,
             [(url, e.listed.isoformat() if e.listed else None) for url, e in new.items()],
@@ -222,8 +221,7 @@ class NewsSpider(scrapy.Spider):
             if url in run.scheduled:
                 continue
             if len(run.scheduled) >= self.settings_crawl.max_articles:
-                run.counts["deferred"] += 1
-                continue
+                continue  # stays pending in the archive for the next crawl
             run.scheduled.add(url)
             # dont_filter: run.scheduled already dedupes, and Scrapy's filter would
             # silently swallow a redirect loop instead of reporting it.
@@ -239,7 +237,7 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         run = self.runs[source.name]
         run.counts["pages"] += 1
-        requested = _first_url(response)
+        requested = _original_url(response)
         content_type = _content_type(response).lower()
         if content_type.startswith(NON_HTML):
             run.counts["skipped"] += 1
@@ -267,7 +265,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        url = _original_url(request)  # a redirect's target is not what the archive knows
+        url = _original_url(request)
         source = request.meta["source"]
         run = self.runs[source]
         error = failure.value or Exception("unknown failure")
@@ -322,10 +320,6 @@ def _content_type(response: Response) -> str:
     return (response.headers.get(b"Content-Type") or b"").decode("latin-1")
 
 
-def _first_url(response: Response) -> str:
-    """The URL that was asked for, before any redirect: the key newsmon knows it by."""
-    return str(response.meta.get("redirect_urls", [response.url])[0])
-
-
-def _original_url(request: scrapy.Request) -> str:
-    return str(request.meta.get("redirect_urls", [request.url])[0])
+def _original_url(message: scrapy.Request | Response) -> str:
+    """The URL that was asked for, before any redirect: the key the archive knows it by."""
+    return str(message.meta.get("redirect_urls", [message.url])[0])
