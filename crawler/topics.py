@@ -16,7 +16,11 @@ How an article is read:
 * Captivity must be a *main subject*: evidence in the title counts double and in the first
   sentences half as much again; evidence further down counts by the share of sentences it
   covers, so a paragraph in a long address (a "mention") or a "Read also" teaser stays
-  below the line. Lines that read as teasers are ignored altogether.
+  below the line. Lines that read as teasers are ignored altogether. A body that develops
+  captivity in full sentences over more than one paragraph also counts (``passage_full``),
+  however long the rest: the guideline's "lead item developed over several paragraphs".
+* Context needed by a weak term may sit in the sentence before (``carry``: the actor is
+  often named once), and a term may name a class of words (``захопити @civilian``).
 * In an article without any war or political link (Ukraine, occupiers, ЗСУ, Zelensky …)
   only unambiguous terms count, at half weight, and a sentence about ordinary crime or
   another conflict (ransom, ХАМАС, СИЗО) counts a quarter: criminal hostage-takings stay
@@ -152,9 +156,14 @@ def _lemmatiser(language: str, prefixes: frozenset[str]) -> Any:
     return lemmas
 
 
+_VOCAB_WORD = re.compile(r"@?\w+(?:'\w+)*")
+
+
 def _norm_vocab(text: str, language: str) -> tuple[str, ...]:
-    words = _WORD.findall(text.translate(_APOSTROPHES).lower())
-    return tuple(stem_en(w) for w in words) if language == "en" else tuple(words)
+    words = _VOCAB_WORD.findall(text.translate(_APOSTROPHES).lower())
+    if language != "en":
+        return tuple(words)
+    return tuple(w if w.startswith("@") else stem_en(w) for w in words)
 
 
 # ----------------------------------------------------------------------------- topic
@@ -201,10 +210,13 @@ class Settings:
     lead_chars: int = 250
     lead_sentences: int = 3
     coverage_full: float = 0.25
+    passage_full: float = 3.0
+    prose_words: int = 6
     window: int = 3
     no_link_factor: float = 0.35
     negative_factor: float = 0.25
     short_text: int = 4
+    carry: tuple[str, ...] = ("actor",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,6 +266,8 @@ def compile_topic(name: str, data: Mapping[str, Any]) -> Topic:
     """Build a Topic from vocabulary data already parsed (see load_topic)."""
     known = {f.name for f in Settings.__dataclass_fields__.values()}
     knobs = {k: v for k, v in data.get("topic", {}).items() if k in known}
+    if "carry" in knobs:
+        knobs["carry"] = tuple(knobs["carry"])
     settings = Settings(**knobs)
     lexicons = {lang: _compile_lexicon(lang, data[lang]) for lang in LANGUAGES if lang in data}
     return Topic(name=name, settings=settings, lexicons=lexicons)
@@ -276,6 +290,13 @@ def _compile_lexicon(language: str, data: Mapping[str, Any]) -> Lexicon:
         normed = [_norm_vocab(w, language) for w in words]
         groups[group] = frozenset(n[0] for n in normed if len(n) == 1)
         phrases[group] = tuple(n for n in normed if len(n) > 1)
+    for term in terms:
+        for ref in (w[1:] for w in term.lemmas if w.startswith("@")):
+            if ref not in groups or term.lemmas[0].startswith("@"):
+                raise ValueError(
+                    f"{language} term {term.entry!r}: @{ref} must name a [{language}.context]"
+                    " group and cannot be the term's first word"
+                )
     lexicon = Lexicon(language, tuple(terms), traps, groups, phrases)
     if language == "en":
         return lexicon
@@ -284,7 +305,7 @@ def _compile_lexicon(language: str, data: Mapping[str, Any]) -> Lexicon:
 
 def _prefixes(lexicon: Lexicon) -> frozenset[str]:
     """First three letters of every form of every vocabulary word (дитина → діти too)."""
-    words: set[str] = {w for t in lexicon.terms for w in t.lemmas}
+    words: set[str] = {w for t in lexicon.terms for w in t.lemmas if not w.startswith("@")}
     words.update(w for t in lexicon.traps for w in t)
     for group in lexicon.groups.values():
         words.update(group)
@@ -529,22 +550,35 @@ def _term_hits(sentence: _Sentence, lexicon: Lexicon, window: int) -> list[_Hit]
     for i, here in enumerate(sentence.lemmas):
         for lemma in here:
             for term in index.get(lemma, ()):
-                tokens = _complete(sentence.lemmas, i, term.lemmas[1:], window)
+                tokens = _complete(sentence.lemmas, i, term.lemmas[1:], window, lexicon.groups)
                 if tokens is not None:
                     hits.append(_Hit(term, min(tokens), max(tokens), frozenset(tokens)))
     return hits
 
 
 def _complete(
-    lemmas: Sequence[frozenset[str]], anchor: int, rest: tuple[str, ...], window: int
+    lemmas: Sequence[frozenset[str]],
+    anchor: int,
+    rest: tuple[str, ...],
+    window: int,
+    groups: Mapping[str, frozenset[str]],
 ) -> set[int] | None:
-    """Positions of the other lemmas of a term, in any order, near ``anchor``."""
+    """Positions of the other lemmas of a term, in any order, near ``anchor``.
+
+    A lemma written ``@group`` stands for any word of that context group (захопити @civilian:
+    захопили мера, викрадення журналіста), so a class of people is listed once.
+    """
     tokens = {anchor}
     for word in rest:
+        if word.startswith("@"):
+            members = groups.get(word[1:], frozenset())
+            fits = [not members.isdisjoint(here) for here in lemmas]
+        else:
+            fits = [word in here for here in lemmas]
         near = [
             j
             for j in range(max(0, anchor - window), min(len(lemmas), anchor + window + 1))
-            if j not in tokens and word in lemmas[j]
+            if j not in tokens and fits[j]
         ]
         if not near:
             return None
@@ -564,7 +598,11 @@ def _evidence(sentence: _Sentence, lexicon: Lexicon, window: int, groups: set[st
     hits = [h for h in hits if not h.tokens & trapped]
     # A longer term wins over the words it contains (обмін полоненими over полоненими).
     hits = [h for h in hits if not any(h.tokens < o.tokens for o in hits)]
-    unique = {(h.term.entry, h.first, h.last): h for h in hits}
+    # One piece of evidence per span: two entries covering the same words (take prisoner,
+    # prisoner take) are one match, the weightier.
+    unique: dict[frozenset[int], _Hit] = {}
+    for h in sorted(hits, key=lambda h: h.term.weight):
+        unique[h.tokens] = h
     hits = sorted(unique.values(), key=lambda h: (h.first, h.last))
     kept = [h for h in hits if not h.term.requires or groups & set(h.term.requires)]
     # A term that stands (on its own or by its context) is company for one that needs it.
@@ -623,14 +661,26 @@ def _layout(title: str, text: str, lemmatise: Any, settings: Settings) -> list[_
     return out + body
 
 
+def _contexts(sentences: list[_Sentence], lexicon: Lexicon, carry: Sequence[str]) -> list[set[str]]:
+    """Context groups of each sentence, plus the ``carry`` groups of the sentence before:
+    "Окупанти захопили мера. Громада вимагає звільнити його з полону" names the actor once."""
+    own = [_groups_in(s, lexicon) for s in sentences]
+    out = []
+    for i, groups in enumerate(own):
+        before = own[i - 1] if i and sentences[i - 1].field == sentences[i].field else set()
+        out.append(groups | (before & set(carry)))
+    return out
+
+
 def _score(
     sentences: list[_Sentence], lexicon: Lexicon, settings: Settings
 ) -> tuple[float, list[Match]]:
-    contexts = [_groups_in(s, lexicon) for s in sentences]
+    contexts = _contexts(sentences, lexicon, settings.carry)
     # "link" is a property of the whole article: a weak term may require it.
     linked = any("link" in groups for groups in contexts)
-    head = body = 0.0
+    head = body = prose = 0.0
     n_text = 0
+    paragraphs: set[int] = set()
     matches: list[Match] = []
     for sentence, groups in zip(sentences, contexts, strict=True):
         if "teaser" in groups:
@@ -654,9 +704,26 @@ def _score(
             head += weight * settings.lead_weight
         else:
             body += weight
+            if _is_prose(sentence, settings.prose_words):
+                prose += weight
+                paragraphs.add(sentence.text.count("\n", 0, sentence.start))
         matches.extend(_match(sentence, h) for h in hits)
-    raw = head + body / max(n_text, settings.short_text) / settings.coverage_full
+    coverage = body / max(n_text, settings.short_text) / settings.coverage_full
+    # A long text that develops captivity over several paragraphs of full sentences is
+    # about it, whatever else it covers; a list of headlines (a leaked "related news"
+    # block) is not prose and does not count here.
+    passage = prose / settings.passage_full if len(paragraphs) > 1 else 0.0
+    raw = head + max(coverage, passage)
     return (raw if linked else raw * settings.no_link_factor), matches
+
+
+_PROSE_END = re.compile(r"[.!?…][\"»”)]*$")
+
+
+def _is_prose(sentence: _Sentence, min_words: int) -> bool:
+    """A full sentence of running text, not a headline, caption or list item."""
+    text = sentence.text[sentence.start : sentence.end]
+    return len(sentence.words) >= min_words and bool(_PROSE_END.search(text))
 
 
 def _match(sentence: _Sentence, hit: _Hit) -> Match:

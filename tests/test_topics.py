@@ -239,6 +239,67 @@ def test_captivity_as_the_lead_of_a_long_text_flags(topic: Topic) -> None:
     assert flag(topic, "Звернення президента", lead + FILLER_UK * 3).flag
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Окупанти захопили мера Херсона",
+        "Росіяни викрали журналістку в Мелітополі",
+        "Захоплення священника в Бердянську: окупанти не відповідають на запити",
+    ],
+)
+def test_seizing_a_civilian_is_captivity(topic: Topic, title: str) -> None:
+    verdict = flag(topic, title)
+    assert verdict.flag
+    assert verdict.categories == ("civilian_hostage",)
+
+
+def test_admiration_for_a_mayor_is_not_seizure(topic: Topic) -> None:
+    assert not flag(topic, "Мешканці Львова із захопленням зустріли мера на фестивалі").flag
+
+
+def test_the_actor_of_the_previous_sentence_carries_over(topic: Topic) -> None:
+    said = "Окупанти вивозять мешканців Маріуполя до Сибіру. Депортація триває третій тиждень."
+    unsaid = "Мешканці Маріуполя їдуть до Польщі. Депортація триває третій тиждень."
+    assert "депортація" in entries(flag(topic, "Новини", FILLER_UK + said))
+    assert "депортація" not in entries(flag(topic, "Новини", FILLER_UK + unsaid))
+
+
+def test_detained_russian_officers_are_prisoners_of_war(topic: Topic) -> None:
+    text = (
+        "Затриманим під Щастям російським офіцерам ГРУ оголосили підозру. "
+        "Обох військових РФ затримали в травні під час бою за міст."
+    )
+    assert flag(topic, "Справа двох росіян", text).flag
+
+
+PASSAGE_UK = (
+    "Окупанти досі утримують у полоні тисячі українських захисників і цивільних.\n"
+    "Родини полонених щодня звертаються до Координаційного штабу по допомогу.\n"
+    "Ми готуємо новий обмін полоненими і говоримо про це з партнерами щодня.\n"
+)
+
+
+def test_captivity_developed_over_paragraphs_of_a_long_text_flags(topic: Topic) -> None:
+    text = FILLER_UK * 3 + "\n" + PASSAGE_UK + FILLER_UK * 3
+    verdict = flag(topic, "Звернення президента", text)
+    assert verdict.flag
+
+
+def test_one_such_paragraph_in_a_long_text_does_not(topic: Topic) -> None:
+    text = FILLER_UK * 3 + "\n" + PASSAGE_UK.replace("\n", " ") + "\n" + FILLER_UK * 3
+    assert not flag(topic, "Звернення президента", text).flag
+
+
+def test_a_leaked_list_of_headlines_is_not_a_passage(topic: Topic) -> None:
+    headlines = (
+        "\nУкраїна повернула з полону 95 захисників"
+        "\nРосія катує полонених у колонії на Донеччині"
+        "\nРодини військовополонених вийшли на акцію в Києві"
+        "\nОбмін полоненими: додому повернулися медики"
+    )
+    assert not flag(topic, "Бюджет на наступний рік ухвалено", FILLER_UK * 6 + headlines).flag
+
+
 # ------------------------------------------------------------------ evidence
 
 
