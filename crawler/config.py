@@ -44,6 +44,8 @@ class CrawlConfig:
     max_articles: int = 300
     max_attempts: int = 4
     workers: int = 0
+    max_duration: float = 900.0  # newsmon run stops a crawl of one source after this long
+    jitter: float = 30.0  # newsmon run shifts each scheduled crawl by up to this much
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,8 @@ class _Validator:
             max_articles=get("max_articles", int, _non_negative),
             max_attempts=get("max_attempts", int, _positive),
             workers=get("workers", int, _non_negative),
+            max_duration=get("max_duration", (str, int, float), _every),
+            jitter=get("jitter", (str, int, float), parse_duration),
         )
 
     def _source(self, i: int, raw: Any) -> SourceConfig:

@@ -24,7 +24,7 @@ class Summary:
     """The result of one source's crawl, as printed by ``newsmon crawl``."""
 
     source: str
-    status: str  # ok | partial | failed | interrupted
+    status: str  # ok | partial | failed | interrupted | timeout
     requests: int
     pages: int
     new: int
@@ -54,7 +54,7 @@ def crawl(
     settings = scrapy_settings(config, sources) | {"LOG_LEVEL": log_level}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    _set_log_levels(log_level)
+    quiet_scrapy(log_level)
     interrupted = False
     try:
         workers.start()
@@ -78,14 +78,13 @@ def crawl(
         raise
     finally:
         workers.shutdown()
-        summaries = [
-            _finish(archive, run_ids[name], run, interrupted) for name, run in runs.items()
-        ]
+        outcome = "interrupted" if interrupted else None
+        summaries = [record_run(archive, run_ids[name], run, outcome) for name, run in runs.items()]
         archive.close()
     return summaries
 
 
-def _set_log_levels(level: str) -> None:
+def quiet_scrapy(level: str) -> None:
     """Scrapy sets its loggers to DEBUG when a crawler is made; put them back."""
     logging.getLogger("scrapy").setLevel(level)
     if level == "WARNING":
@@ -102,10 +101,12 @@ def _start_progress(progress: Progress, runs: dict[str, SourceRun]) -> None:
     loop.start(1.0, now=False)
 
 
-def _finish(archive: Archive, run_id: int, run: SourceRun, interrupted: bool) -> Summary:
+def record_run(archive: Archive, run_id: int, run: SourceRun, outcome: str | None) -> Summary:
+    """Close the crawl_runs row of ``run``. ``outcome`` is how the crawl ended when it did
+    not end by itself: interrupted, timeout (stopped after crawl.max_duration), failed."""
     counts = run.counts
-    if interrupted:
-        status = "interrupted"
+    if outcome:
+        status = outcome
     elif run.failed_entirely:
         status = "failed"
     elif run.errors:

@@ -50,6 +50,14 @@ class Workers:
         assert self._pool is not None
         return self._pool.submit(fn, *args)
 
+    def kill(self) -> None:
+        """Kill the workers now, busy or not: their pages fail with BrokenProcessPool
+        and the next submit starts a fresh pool. For a worker stuck on one page."""
+        if self._pool is not None:
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.kill()
+            self.shutdown()
+
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
