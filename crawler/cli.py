@@ -136,14 +136,7 @@ def _summary_table(summaries: list[Any]) -> str:
         )
         for s in summaries
     ]
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(
-            str(v).ljust(w) if i < 2 or i == 7 else str(v).rjust(w)
-            for i, (v, w) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    )
+    return _table(rows, right=(2, 3, 4, 5, 6, 8))
 
 
 def _errors(errors: dict[str, int]) -> str:
@@ -246,6 +239,55 @@ def extract(file: Any, url: str, as_json: bool, prior: str | None) -> None:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         click.echo(f"{result.title}\n\n{result.text}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show each source's last crawl, its result and new articles, failed crawls in a
+    row and health (ok, failing, blocked, silent), and the archive's size.
+
+    Example: newsmon status
+    """
+    from storage.db import Archive
+    from storage.health import overview
+
+    config = _config(ctx)
+    path = config.storage.path
+    with Archive(path) as archive:
+        sources = overview(archive)
+        articles = archive.db["articles"].count
+    size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    if as_json:
+        record = {"archive": str(path), "bytes": size, "articles": articles, "sources": sources}
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"archive {path}: {articles} articles, {size / 1e6:.1f} MB")
+    header = ("source", "last crawl (UTC)", "status", "new", "failed in a row", "health")
+    rows = [header] + [
+        (
+            s["source"],
+            (s["last_crawl"] or "")[:16].replace("T", " "),
+            s["status"],
+            s["new"] or 0,
+            s["failures_in_a_row"],
+            s["health"] or "ok",
+        )
+        for s in sources
+    ]
+    click.echo(_table(rows, right=(3, 4)))
+
+
+def _table(rows: list[tuple[Any, ...]], right: tuple[int, ...] = ()) -> str:
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            str(v).rjust(w) if i in right else str(v).ljust(w)
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    )
 
 
 @cli.command()

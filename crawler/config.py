@@ -46,6 +46,8 @@ class CrawlConfig:
     workers: int = 0
     max_duration: float = 900.0  # newsmon run stops a crawl of one source after this long
     jitter: float = 30.0  # newsmon run shifts each scheduled crawl by up to this much
+    failures: int = 3  # failed crawls in a row before a source is reported failing
+    silence: float = 86400.0  # no new article for this long: the source is reported silent
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class SourceConfig:
     every: float = 600.0
     delay: float | None = None
     enabled: bool = True
+    silence: float | None = None  # overrides [crawl] silence for this source
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -241,6 +244,8 @@ class _Validator:
             workers=get("workers", int, _non_negative),
             max_duration=get("max_duration", (str, int, float), _every),
             jitter=get("jitter", (str, int, float), parse_duration),
+            failures=get("failures", int, _non_negative),
+            silence=get("silence", (str, int, float), parse_duration),
         )
 
     def _source(self, i: int, raw: Any) -> SourceConfig:
@@ -289,6 +294,7 @@ class _Validator:
             every=get("every", (str, int, float), "10m", _every),
             delay=_maybe_float(get("delay", (int, float), None, _non_negative)),
             enabled=get("enabled", bool, True),
+            silence=_maybe_float(get("silence", (str, int, float), None, parse_duration)),
         )
 
     def _get(

@@ -103,7 +103,7 @@ class Daemon:
         self.archive = archive
         self.workers = workers
         self.runner = runner
-        self.after_crawl = after_crawl or []
+        self.after_crawl = after_crawl or [self.check_health]
         self.stopping = asyncio.Event()
         self._site_locks: dict[str, asyncio.Lock] = {}
         self._crawls: dict[str, tuple[Any, asyncio.Task[None]]] = {}
@@ -209,6 +209,32 @@ class Daemon:
             except Exception:  # an alert problem must never stop the crawling
                 log.exception("after-crawl step failed for %s", source.name)
         return summary
+
+    async def check_health(self, summary: Any) -> None:
+        """Judge the source after its crawl; on a change of state, one notice."""
+        from crawler.health import assess, notice
+        from storage.health import last_new_and_first_crawl, recent_runs, reported, save_reported
+
+        source = self.config.source(summary.source)
+        crawl = self.config.crawl
+        last_new, first = last_new_and_first_crawl(self.archive, source.name)
+        health = assess(
+            recent_runs(self.archive, source.name, crawl.failures + 1),
+            last_new,
+            first,
+            datetime.now(UTC),
+            failures=crawl.failures,
+            silence=crawl.silence if source.silence is None else source.silence,
+        )
+        message = notice(source.name, reported(self.archive, source.name), health)
+        save_reported(self.archive, source.name, health)
+        if message is not None:
+            subject, body = message
+            log.warning("%s", body)
+            await self.notify(subject, body)
+
+    async def notify(self, subject: str, body: str) -> None:
+        """Send a health notice to the alert subscribers (the log line is already out)."""
 
     async def _stop_crawl(self, crawler: Any, task: asyncio.Task[None]) -> None:
         """Ask the crawl to close; do not wait for it longer than the graces. Its run is

@@ -135,6 +135,11 @@ class NewsSpider(scrapy.Spider):
             run.endpoints_ok += 1
             self.archive.save_feed_state(_original_url(response), source.name, status=304)
             return
+        if looks_like_challenge(response.body):
+            # "blocked", like a 403: the health check reports the site as refusing us.
+            message = f"{response.url}: anti-bot challenge page"
+            self._endpoint_error(run, _original_url(response), "blocked", message)
+            return
         try:
             children, entries = self._read_endpoint(response, kind)
         except SourceError as e:
@@ -148,8 +153,6 @@ class NewsSpider(scrapy.Spider):
 
     def _read_endpoint(self, response: Response, kind: str) -> tuple[list[Entry], list[Entry]]:
         """(child sitemaps, article links) of an endpoint."""
-        if looks_like_challenge(response.body):
-            raise SourceError(f"{response.url}: anti-bot challenge page")
         if kind == "feed":
             feed = parse_feed(response.body, response.url, _content_type(response) or None)
             if feed.problem:

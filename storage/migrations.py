@@ -99,3 +99,14 @@ def m001_initial(db: Database) -> None:
         not_null={"source", "started", "status"},
     )
     db.table("crawl_runs").create_index(["source", "started"])
+
+
+@migrations()
+def m005_source_health(db: Database) -> None:
+    # The health each source was last reported in, so that a notice goes out once per
+    # change (failing, blocked, silent, back to ok), not once per crawl.
+    db.table("source_health").create(
+        {"source": str, "state": str, "detail": str, "since": str, "checked": str},
+        pk="source",
+        not_null={"source", "state"},
+    )

@@ -136,3 +136,29 @@ def test_a_crawl_longer_than_max_duration_is_stopped_and_recorded(
     # The slow article stays queued for the next crawl: nothing is lost.
     pending = newsmon.rows("select state from urls where url like '%slow%'")
     assert [r["state"] for r in pending] == ["pending"]
+
+
+def test_a_blocked_source_is_reported_once_then_its_recovery(
+    newsmon: Newsmon, start: Callable[..., subprocess.Popen[str]]
+):
+    newsmon.configure(_source(newsmon), failures=2)
+    newsmon.site.add("/feed.xml", Route(b"Forbidden", status=403))
+    daemon = start()
+    blocked = "select count(*) n from source_health where state = 'blocked'"
+    _wait_for(lambda: _count(newsmon, blocked) == 1)
+    _wait_for(lambda: _count(newsmon, "select count(*) n from crawl_runs") >= 4)
+    _publish(newsmon, "a-1")  # the site lets us in again
+    _wait_for(lambda: _count(newsmon, "select count(*) n from source_health where state = 'ok'"))
+
+    daemon.send_signal(signal.SIGTERM)
+    _, stderr = daemon.communicate(timeout=15)
+    assert stderr.count("test-uk is blocked by the site") == 1, stderr
+    assert stderr.count("test-uk works again (it was blocked)") == 1, stderr
+
+    status = newsmon.run("status", "--json")
+    assert status.returncode == 0, status.stderr
+    record = json.loads(status.stdout)
+    assert record["articles"] == 1
+    [source] = record["sources"]
+    assert (source["source"], source["health"], source["failures_in_a_row"]) == ("test-uk", "ok", 0)
+    assert newsmon.run("status").stdout.splitlines()[2].split()[0] == "test-uk"
