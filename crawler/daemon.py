@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crawler.config import Config, SourceConfig
-from crawler.errors import NewsmonError
+from crawler.errors import DaemonError
 from crawler.scrapy_settings import site_key
 from crawler.urls import source_domains
 
@@ -40,10 +40,6 @@ log = logging.getLogger("newsmon.daemon")
 # crawls get this long to close, then the workers are killed and the rest follows.
 STOP_GRACE = 5.0
 KILL_GRACE = 1.5
-
-
-class DaemonError(NewsmonError):
-    """The daemon cannot start (another one holds the archive, …)."""
 
 
 class ArchiveLock:

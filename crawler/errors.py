@@ -36,3 +36,10 @@ class SourceError(NewsmonError):
 
 class ExtractionError(NewsmonError):
     """A page could not be read as an article (used by ``newsmon extract``)."""
+
+
+class DaemonError(NewsmonError):
+    """``newsmon run`` cannot start: another daemon holds the archive."""
+
+    # Its own code, so that a service manager can be told not to restart on it.
+    exit_code = 3
