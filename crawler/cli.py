@@ -6,13 +6,14 @@ import json
 import logging
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
 from crawler import __version__
-from crawler.config import Config, load_config
+from crawler.config import Config, SubscriberConfig, load_config
 from crawler.errors import ConfigError, ExtractionError, NewsmonError
 
 log = logging.getLogger("newsmon")
@@ -304,6 +305,162 @@ def migrate(ctx: click.Context) -> None:
     with Archive(config.storage.path) as archive:
         applied = [m.name for m in migrations.applied(archive.db)]
     click.echo(f"{config.storage.path}: schema at {applied[-1] if applied else 'none'}")
+
+
+@cli.group()
+def alerts() -> None:
+    """E-mail alerts: send a test, list what waits in the outbox, deliver it now.
+
+    Alerts are queued in the archive's outbox and delivered by the daemon. Without
+    [alerts.smtp] host they are written as .eml files to [alerts] folder.
+
+    Example: newsmon alerts test
+    """
+
+
+@alerts.command("test")
+@click.option(
+    "--subscriber",
+    "name",
+    metavar="NAME",
+    help="Send to this subscriber's addresses [default: the first configured].",
+)
+@click.pass_context
+def alerts_test(ctx: click.Context, name: str | None) -> None:
+    """Send one test message through the configured route, now, and say where it went.
+
+    The message does not go through the outbox: it is sent at once or the command
+    fails (exit 1) with the reason, e.g. an unreachable SMTP server or a refused login.
+
+    Example: NEWSMON_SMTP_PASSWORD=... newsmon alerts test --subscriber families
+    """
+    from crawler.alerts import compose_notice
+    from crawler.mailer import transport_for
+    from crawler.outbox import envelope_of
+
+    config = _config(ctx)
+    subscriber = _subscriber(config, name)
+    transport = transport_for(config.alerts)
+    now = datetime.now(UTC)
+    lines = [
+        "This is a test message from newsmon.",
+        f"Route: {transport.description}",
+        f"Subscriber: {subscriber.name} (mode {subscriber.mode})",
+    ]
+    message = compose_notice(
+        "newsmon test message",
+        lines,
+        subscriber,
+        f"{subscriber.name}:test:{now.isoformat()}",
+        sender=config.alerts.sender,
+        now=now,
+        kind="test",
+    )
+    envelope = envelope_of(message)
+    with transport.session() as session:
+        receipt = session.send(envelope)
+    click.echo(
+        f"Test message {envelope.message_id} for {', '.join(envelope.recipients)} "
+        f"delivered to {receipt.where}"
+    )
+    if receipt.refused:
+        click.secho(f"Refused recipients: {'; '.join(receipt.refused)}", err=True, fg="red")
+        ctx.exit(1)
+
+
+def _subscriber(config: Config, name: str | None) -> SubscriberConfig:
+    if name:
+        return config.alerts.subscriber(name)
+    if not config.alerts.subscribers:
+        raise ConfigError(
+            "no alert recipients are configured",
+            hint='set [alerts] to = ["you@example.org"] or add [[alerts.subscribers]]',
+        )
+    return config.alerts.subscribers[0]
+
+
+@alerts.command("pending")
+@click.option("--all", "everything", is_flag=True, help="Also list messages already sent.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.pass_context
+def alerts_pending(ctx: click.Context, everything: bool, as_json: bool) -> None:
+    """List the alerts waiting in the outbox, and those refused for good.
+
+    One line per message: id, state (queued or failed), kind, subscriber, attempts,
+    next attempt (UTC), subject and the last error. Nothing waiting prints nothing.
+
+    Example: newsmon alerts pending --json
+    """
+    from storage.db import Archive
+
+    states = ("queued", "failed", "sent") if everything else ("queued", "failed")
+    with Archive(_config(ctx).storage.path) as archive:
+        entries = archive.outbox(states)
+    if as_json:
+        records = [asdict(e) | {"state": e.state} for e in entries]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif entries:
+        click.echo(_outbox_table(entries))
+    else:
+        click.echo("No alerts waiting.", err=True)
+
+
+def _outbox_table(entries: list[Any]) -> str:
+    header = ("id", "state", "kind", "subscriber", "attempts", "next attempt", "subject", "error")
+    rows = [header] + [
+        (
+            str(e.id),
+            e.state,
+            e.kind,
+            e.subscriber,
+            str(e.attempts),
+            e.next_attempt or "-",
+            e.subject,
+            e.last_error or "",
+        )
+        for e in entries
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    return "\n".join(
+        "  ".join([*(v.ljust(w) for v, w in zip(row, widths, strict=False)), row[-1]]).rstrip()
+        for row in rows
+    )
+
+
+@alerts.command("send")
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="First put messages refused for good (5xx) back in the queue.",
+)
+@click.pass_context
+def alerts_send(ctx: click.Context, retry_failed: bool) -> None:
+    """Deliver the alerts that are due now through the configured route.
+
+    The daemon does this after every crawl; this is for a first check or after fixing
+    the SMTP settings. Exits 1 if a message could not be delivered (it stays queued).
+
+    Example: newsmon alerts send --retry-failed
+    """
+    from crawler.mailer import transport_for
+    from crawler.outbox import deliver_due
+    from storage.db import Archive
+
+    config = _config(ctx)
+    transport = transport_for(config.alerts)
+    with Archive(config.storage.path) as archive:
+        if retry_failed:
+            archive.retry_failed()
+        result = deliver_due(archive, transport)
+        waiting = archive.outbox_counts()
+    click.echo(
+        f"{result.sent} sent via {transport.description}; "
+        f"{waiting['queued']} queued, {waiting['failed']} refused for good"
+    )
+    for error in result.errors:
+        click.echo(f"  {error}", err=True)
+    if result.retrying or result.failed:
+        ctx.exit(1)
 
 
 def main() -> None:

@@ -8,15 +8,18 @@ the *name* of the variable that holds them does.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler import __version__
 from crawler.errors import ConfigError
@@ -70,12 +73,69 @@ class SourceConfig:
         return self.feeds + self.sitemaps + self.listings
 
 
+ALERT_MODES = ("instant", "digest")
+SMTP_SECURITY = ("none", "starttls", "ssl")
+SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+DEFAULT_TIMEZONE = "Europe/Kyiv"
+DEFAULT_SUBSCRIBER = "default"  # the recipients of the [alerts] table itself
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where alerts are sent; no ``host`` means they are written to the alerts folder."""
+
+    host: str | None = None
+    port: int = SMTP_PORTS["starttls"]
+    security: str = "starttls"
+    username: str | None = None
+    password_env: str | None = None  # the *name* of the variable holding the password
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class SubscriberConfig:
+    """Who gets which reports, how often; empty filters let everything through."""
+
+    name: str
+    to: tuple[str, ...]
+    mode: str = "instant"
+    digest_at: dt.time = dt.time(8, 0)
+    timezone: str = DEFAULT_TIMEZONE
+    languages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    watchlist_only: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """The [alerts] section: sender, route (SMTP or folder) and subscribers."""
+
+    sender: str = "newsmon@localhost"  # the TOML key is "from"
+    folder: Path = Path("alerts")
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    # [alerts] to (as the subscriber "default") first, then each [[alerts.subscribers]]
+    subscribers: tuple[SubscriberConfig, ...] = ()
+
+    def subscriber(self, name: str) -> SubscriberConfig:
+        for subscriber in self.subscribers:
+            if subscriber.name == name:
+                return subscriber
+        known = ", ".join(s.name for s in self.subscribers) or "none"
+        raise ConfigError(f"no subscriber named {name!r}", hint=f"configured subscribers: {known}")
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path | None
     storage: StorageConfig = field(default_factory=StorageConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     sources: tuple[SourceConfig, ...] = ()
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -83,6 +143,23 @@ class Config:
                 return source
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"no source named {name!r}", hint=f"configured sources: {known}")
+
+
+def smtp_password(smtp: SmtpConfig) -> str | None:
+    """The SMTP password, read from its environment variable now, at send time.
+
+    It is never part of Config, so it cannot end up in a log line or a traceback of it.
+    """
+    if smtp.password_env is None:
+        return None
+    value = os.environ.get(smtp.password_env)
+    if not value:
+        raise ConfigError(
+            f"the SMTP password variable {smtp.password_env} is not set",
+            hint=f"set {smtp.password_env} in the environment newsmon runs in "
+            "(systemd: Environment= or EnvironmentFile=)",
+        )
+    return value
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -194,7 +271,7 @@ class _Validator:
         self.path = path
 
     def config(self, raw: dict[str, Any]) -> Config:
-        self._known(raw, "", None, {"storage", "crawl", "sources"})
+        self._known(raw, "", None, {"storage", "crawl", "sources", "alerts"})
         storage = self._storage(self._table(raw, "storage"))
         crawl = self._crawl(self._table(raw, "crawl"))
         sources_raw = raw.get("sources", [])
@@ -206,7 +283,8 @@ class _Validator:
             if source.name in seen:
                 self.fail("sources", i, "name", f"duplicate source name {source.name!r}")
             seen.add(source.name)
-        return Config(path=self.path, storage=storage, crawl=crawl, sources=sources)
+        alerts = self._alerts(self._table(raw, "alerts"), storage, {s.name for s in sources})
+        return Config(path=self.path, storage=storage, crawl=crawl, sources=sources, alerts=alerts)
 
     def _table(self, raw: dict[str, Any], name: str) -> dict[str, Any]:
         value = raw.get(name, {})
@@ -297,6 +375,113 @@ class _Validator:
             silence=_maybe_float(get("silence", (str, int, float), None, parse_duration)),
         )
 
+    def _alerts(
+        self, raw: dict[str, Any], storage: StorageConfig, sources: set[str]
+    ) -> AlertsConfig:
+        self._known(raw, "alerts", None, ALERTS_KEYS)
+        sender = self._get(raw, "alerts", None, "from", str, AlertsConfig.sender)
+        self._convert("alerts", None, "from", sender, _address)
+        folder = self._get(raw, "alerts", None, "folder", str, None)
+        smtp = self._smtp(self._table_in(raw, "alerts", "smtp"))
+        default = self._subscriber(raw, "alerts", None, DEFAULT_SUBSCRIBER, sources, None)
+        listed = raw.get("subscribers", [])
+        if not isinstance(listed, list):
+            self.fail("alerts", None, "subscribers", "must be a list of [[alerts.subscribers]]")
+        subscribers = [default] if default.to else []
+        for i, entry in enumerate(listed):
+            if not isinstance(entry, dict):
+                self.fail("alerts.subscribers", i, None, "must be a table")
+            self._known(entry, "alerts.subscribers", i, SUBSCRIBER_KEYS)
+            name = self._get(entry, "alerts.subscribers", i, "name", str, "")
+            self._convert("alerts.subscribers", i, "name", name, _subscriber_name)
+            if any(s.name == name for s in subscribers):
+                self.fail("alerts.subscribers", i, "name", f"duplicate subscriber name {name!r}")
+            subscriber = self._subscriber(entry, "alerts.subscribers", i, name, sources, default)
+            if not subscriber.to:
+                self.fail("alerts.subscribers", i, "to", "needs at least one address")
+            subscribers.append(subscriber)
+        return AlertsConfig(
+            sender=sender,
+            folder=self._path(folder) if folder else storage.path.parent / "alerts",
+            smtp=smtp,
+            subscribers=tuple(subscribers),
+        )
+
+    def _table_in(self, raw: dict[str, Any], section: str, name: str) -> dict[str, Any]:
+        value = raw.get(name, {})
+        if not isinstance(value, dict):
+            self.fail(section, None, name, f"must be a table: [{section}.{name}]")
+        return value
+
+    def _path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.base / path
+
+    def _subscriber(
+        self,
+        raw: dict[str, Any],
+        section: str,
+        index: int | None,
+        name: str,
+        sources: set[str],
+        default: SubscriberConfig | None,
+    ) -> SubscriberConfig:
+        """A subscriber; unset mode, digest_at and timezone are taken from ``default``."""
+        base = default or SubscriberConfig(name=name, to=())
+
+        def get(
+            key: str, kind: type | tuple[type, ...], value: Any, check: Callable[[Any], Any]
+        ) -> Any:
+            found = self._get(raw, section, index, key, kind, None)
+            return value if found is None else self._convert(section, index, key, found, check)
+
+        def known_sources(values: list[Any]) -> tuple[str, ...]:
+            names = _strings(values)
+            unknown = sorted(set(names) - sources)
+            if unknown:
+                raise ValueError(f"no source named {', '.join(map(repr, unknown))}")
+            return names
+
+        return SubscriberConfig(
+            name=name,
+            to=get("to", list, (), _addresses),
+            mode=get("mode", str, base.mode, _choice(ALERT_MODES)),
+            digest_at=get("digest_at", str, base.digest_at, _clock),
+            timezone=get("timezone", str, base.timezone, _timezone),
+            languages=get("languages", list, (), _languages),
+            sources=get("sources", list, (), known_sources),
+            categories=get("categories", list, (), _categories),
+            watchlist_only=get("watchlist_only", bool, False, _same),
+        )
+
+    def _smtp(self, raw: dict[str, Any]) -> SmtpConfig:
+        self._known(raw, "alerts.smtp", None, {f.name for f in fields(SmtpConfig)})
+
+        def get(key: str, kind: type | tuple[type, ...], default: Any, check: Any = _same) -> Any:
+            value = self._get(raw, "alerts.smtp", None, key, kind, default)
+            return value if value is None else self._convert("alerts.smtp", None, key, value, check)
+
+        security = get("security", str, "starttls", _choice(SMTP_SECURITY))
+        smtp = SmtpConfig(
+            host=get("host", str, None, _host),
+            port=get("port", int, SMTP_PORTS[security], _port),
+            security=security,
+            username=get("username", str, None, _one_line),
+            password_env=get("password_env", str, None, _env_name),
+            timeout=float(get("timeout", (int, float), 30.0, _positive)),
+        )
+        if (smtp.username is None) != (smtp.password_env is None):
+            missing = "password_env" if smtp.password_env is None else "username"
+            self.fail("alerts.smtp", None, missing, "username and password_env go together")
+        if smtp.username and smtp.security == "none" and not _is_loopback(smtp.host):
+            self.fail(
+                "alerts.smtp",
+                None,
+                "security",
+                "a password would cross the network unencrypted: use starttls or ssl",
+            )
+        return smtp
+
     def _get(
         self,
         raw: Mapping[str, Any],
@@ -353,6 +538,18 @@ class _Validator:
 
 
 ENDPOINT_KEYS = ("feeds", "sitemaps", "listings")
+SUBSCRIBER_KEYS = {
+    "name",
+    "to",
+    "mode",
+    "digest_at",
+    "timezone",
+    "languages",
+    "sources",
+    "categories",
+    "watchlist_only",
+}
+ALERTS_KEYS = (SUBSCRIBER_KEYS - {"name"}) | {"from", "folder", "smtp", "subscribers"}
 
 
 def _same(value: Any) -> Any:
@@ -397,6 +594,104 @@ def _domains(values: list[Any]) -> tuple[str, ...]:
     if not all(isinstance(v, str) and re.fullmatch(r"[\w.-]+\.\w+", v) for v in values):
         raise ValueError("must be a list of host names such as 'unian.ua'")
     return tuple(v.lower().lstrip(".") for v in values)
+
+
+def _strings(values: list[Any]) -> tuple[str, ...]:
+    if not all(isinstance(v, str) and v for v in values):
+        raise ValueError("must be a list of strings")
+    return tuple(values)
+
+
+def _choice(allowed: Sequence[str]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {value!r}")
+        return value
+
+    return check
+
+
+def _one_line(value: str) -> str:
+    # A line break in a mail header or SMTP command would let a value smuggle in another.
+    if not value or any(c in value for c in "\r\n"):
+        raise ValueError("must be a non-empty single line")
+    return value
+
+
+def _address(value: str) -> str:
+    """An e-mail address, optionally with a display name: 'newsmon <n@example.org>'."""
+    _one_line(value)
+    address = parseaddr(value)[1]
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain) or " " in address:
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+def _addresses(values: list[Any]) -> tuple[str, ...]:
+    return tuple(_address(v) for v in _strings(values))
+
+
+def _subscriber_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", value) or value == DEFAULT_SUBSCRIBER:
+        raise ValueError(
+            "needs a name of lower-case letters, digits, '-', '_' and '.' "
+            f"(not {DEFAULT_SUBSCRIBER!r}: that is [alerts] to)"
+        )
+    return value
+
+
+def _clock(value: str) -> dt.time:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"{value!r} is not a time of day such as '08:00'")
+    return dt.time.fromisoformat(value)
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"{value!r} is not a time zone such as 'Europe/Kyiv'") from e
+    return value
+
+
+def _languages(values: list[Any]) -> tuple[str, ...]:
+    languages = _strings(values)
+    if not set(languages) <= {*LANGUAGES, "other"}:
+        raise ValueError(f"must be a list of {', '.join(LANGUAGES)} or other")
+    return languages
+
+
+def _categories(values: list[Any]) -> tuple[str, ...]:
+    categories = _strings(values)
+    if not all(re.fullmatch(r"[a-z][a-z_]*", c) for c in categories):
+        raise ValueError("must be a list of category names such as 'pow' or 'civilian_hostage'")
+    return categories
+
+
+def _host(value: str) -> str:
+    if not re.fullmatch(r"[\w.-]+|\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+", value):
+        raise ValueError(f"{value!r} is not a host name or address")
+    return value.strip("[]")
+
+
+def _port(value: int) -> int:
+    if not 0 < value < 65536:
+        raise ValueError("must be a port number, 1-65535")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ValueError(
+            f"{value!r} is not an environment variable name such as NEWSMON_SMTP_PASSWORD "
+            "(name the variable here, never the password itself)"
+        )
+    return value
+
+
+def _is_loopback(host: str | None) -> bool:
+    return host in ("localhost", "127.0.0.1", "::1")
 
 
 def _key_name(section: str, index: int | None, key: str | None) -> str:

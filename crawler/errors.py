@@ -43,3 +43,16 @@ class DaemonError(NewsmonError):
 
     # Its own code, so that a service manager can be told not to restart on it.
     exit_code = 3
+
+
+class DeliveryError(NewsmonError):
+    """An alert could not be handed to the mail server (or written to the alerts folder).
+
+    ``transient`` says whether trying again later may succeed: an unreachable server, a
+    timeout, a 4xx answer, a bad login.  A 5xx answer to one message is permanent for
+    that message: it is kept in the outbox and reported, never retried on its own.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, transient: bool) -> None:
+        super().__init__(message, hint)
+        self.transient = transient

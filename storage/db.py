@@ -6,7 +6,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -61,6 +61,34 @@ class FeedState:
     last_modified: str | None
     status: int | None
     checked: str | None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One queued alert, as ``newsmon alerts pending`` lists it (without its bytes)."""
+
+    id: int
+    key: str
+    subscriber: str
+    kind: str
+    subject: str
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    article_ids: tuple[int, ...]
+    created: str
+    attempts: int
+    next_attempt: str | None
+    last_error: str | None
+    sent: str | None
+    failed: str | None
+
+    @property
+    def state(self) -> Literal["sent", "failed", "queued"]:
+        return "sent" if self.sent else "failed" if self.failed else "queued"
+
+
+_OUTBOX_COLUMNS = ", ".join(f.name for f in fields(OutboxEntry))
 
 
 class Archive:
@@ -284,6 +312,126 @@ class Archive:
         with self._write():
             self.db.table("crawl_runs").update(run_id, row)
 
+    # -- the alerts outbox ------------------------------------------------------------------
+
+    def queue_message(
+        self,
+        *,
+        key: str,
+        subscriber: str,
+        kind: str,
+        subject: str,
+        message_id: str,
+        sender: str,
+        recipients: Sequence[str],
+        message: bytes,
+        article_ids: Sequence[int] = (),
+        now: str | None = None,
+    ) -> int | None:
+        """Queue one message and mark its articles as alerted to ``subscriber``, atomically.
+
+        Returns the outbox id, or None, changing nothing, when ``key`` is already queued or
+        one of the articles was already alerted to this subscriber.
+        """
+        now = now or utc_now()
+        with self._write():
+            if self.db.execute("select 1 from outbox where key = ?", [key]).fetchone():
+                return None
+            if self.alerted(subscriber, article_ids):
+                return None
+            row = {
+                "key": key,
+                "subscriber": subscriber,
+                "kind": kind,
+                "article_ids": json.dumps(list(article_ids)),
+                "subject": subject,
+                "message_id": message_id,
+                "sender": sender,
+                "recipients": json.dumps(list(recipients), ensure_ascii=False),
+                "message": message,
+                "created": now,
+                "attempts": 0,
+                "next_attempt": now,
+            }
+            outbox_id = int(self.db.table("outbox").insert(row).last_pk or 0)
+            self.db.conn.executemany(
+                "insert into alerted (subscriber, article_id, outbox_id, queued)"
+                " values (?, ?, ?, ?)",
+                [(subscriber, article_id, outbox_id, now) for article_id in article_ids],
+            )
+        return outbox_id
+
+    def alerted(self, subscriber: str, article_ids: Iterable[int]) -> set[int]:
+        """Those of ``article_ids`` already queued for ``subscriber`` (sent or not)."""
+        found: set[int] = set()
+        for chunk in _chunks(list(dict.fromkeys(article_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"select article_id from alerted where subscriber = ? and article_id in ({marks})",
+                [subscriber, *chunk],
+            )
+            found.update(int(row[0]) for row in rows)
+        return found
+
+    def due_messages(self, now: str, limit: int = 100) -> list[tuple[OutboxEntry, bytes]]:
+        """Unsent messages whose next attempt has come, oldest first, with their bytes."""
+        rows = self.db.execute(
+            f"select {_OUTBOX_COLUMNS}, message from outbox where sent is null"
+            " and failed is null and next_attempt <= ? order by id limit ?",
+            [now, limit],
+        ).fetchall()
+        return [(_outbox_entry(row[:-1]), bytes(row[-1])) for row in rows]
+
+    def outbox(self, states: Sequence[str] = ("queued", "failed")) -> list[OutboxEntry]:
+        """Outbox entries in the given states (queued, failed, sent), oldest first."""
+        wanted = {
+            "queued": "(sent is null and failed is null)",
+            "failed": "(failed is not null)",
+            "sent": "(sent is not null)",
+        }
+        where = " or ".join(wanted[state] for state in states) or "0"
+        rows = self.db.execute(f"select {_OUTBOX_COLUMNS} from outbox where {where} order by id")
+        return [_outbox_entry(row) for row in rows]
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many messages are queued, failed (given up) and sent."""
+        row = self.db.execute(
+            "select count(*) filter (where sent is null and failed is null),"
+            " count(*) filter (where failed is not null),"
+            " count(*) filter (where sent is not null) from outbox"
+        ).fetchone()
+        return {"queued": int(row[0]), "failed": int(row[1]), "sent": int(row[2])}
+
+    def mark_sent(self, outbox_id: int, now: str | None = None, note: str | None = None) -> None:
+        """The server accepted the message; ``note`` keeps e.g. which recipients it refused."""
+        with self._write():
+            self.db.execute(
+                "update outbox set sent = ?, next_attempt = null, attempts = attempts + 1,"
+                " last_error = ? where id = ?",
+                [now or utc_now(), note, outbox_id],
+            )
+
+    def mark_failed(
+        self, outbox_id: int, error: str, next_attempt: str | None, now: str | None = None
+    ) -> None:
+        """Count a failed attempt: retry at ``next_attempt``, or give up when it is None."""
+        with self._write():
+            self.db.execute(
+                "update outbox set attempts = attempts + 1, last_error = ?, next_attempt = ?,"
+                " failed = case when ? is null then ? end where id = ? and sent is null",
+                [error, next_attempt, next_attempt, now or utc_now(), outbox_id],
+            )
+
+    def retry_failed(self, now: str | None = None) -> int:
+        """Put every given-up message back in the queue, due now; return how many."""
+        with self._write():
+            cursor = self.db.execute(
+                "update outbox set failed = null, next_attempt = ?"
+                " where failed is not null and sent is null",
+                [now or utc_now()],
+            )
+            return cursor.rowcount
+
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
         """A transaction; a full disk or a locked file becomes a StorageError, rolled back."""
@@ -300,6 +448,13 @@ class Archive:
 RUN_COUNTS = ("requests", "pages", "not_modified", "new_articles", "duplicates", "skipped")
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _outbox_entry(row: Sequence[Any]) -> OutboxEntry:
+    values = dict(zip((f.name for f in fields(OutboxEntry)), row, strict=True))
+    values["recipients"] = tuple(json.loads(values["recipients"] or "[]"))
+    values["article_ids"] = tuple(json.loads(values["article_ids"] or "[]"))
+    return OutboxEntry(**values)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

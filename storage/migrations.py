@@ -102,6 +102,47 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
+def m004_outbox(db: Database) -> None:
+    # Every alert goes through here before it reaches the mail server: a message is
+    # queued (with the marks below) in one transaction, and marked sent only after the
+    # server accepted it, so a crash or an outage delays an alert but never loses it.
+    db.table("outbox").create(
+        {
+            "id": int,
+            "key": str,  # what the message covers, e.g. "families:digest:2026-11-20"
+            "subscriber": str,
+            "kind": str,  # report | digest | health
+            "article_ids": str,  # JSON list
+            "subject": str,
+            "message_id": str,  # stable: a re-sent message carries the same one
+            "sender": str,  # envelope sender
+            "recipients": str,  # JSON list of envelope recipients
+            "message": bytes,  # the whole message, sent byte for byte on every attempt
+            "created": str,
+            "attempts": int,
+            "next_attempt": str,  # ISO 8601 UTC; NULL once sent or given up
+            "last_error": str,
+            "sent": str,  # when the server accepted it; NULL until then
+            "failed": str,  # when a permanent (5xx) refusal made newsmon give up
+        },
+        pk="id",
+        not_null={"key", "subscriber", "kind", "message", "message_id", "created"},
+        defaults={"attempts": 0},
+    )
+    db.table("outbox").create_index(["key"], unique=True)
+    db.table("outbox").create_index(["sent", "failed", "next_attempt"])
+    # Which article each subscriber has been alerted to (queued for), so that every
+    # report reaches every subscriber once, ever: the primary key refuses a second mark.
+    db.table("alerted").create(
+        {"subscriber": str, "article_id": int, "outbox_id": int, "queued": str},
+        pk=("subscriber", "article_id"),
+        not_null={"outbox_id", "queued"},
+        foreign_keys=[("article_id", "articles", "id"), ("outbox_id", "outbox", "id")],
+    )
+    db.table("alerted").create_index(["outbox_id"])
+
+
+@migrations()
 def m005_source_health(db: Database) -> None:
     # The health each source was last reported in, so that a notice goes out once per
     # change (failing, blocked, silent, back to ok), not once per crawl.

@@ -65,16 +65,17 @@ class Newsmon:
         *args: str,
         timeout: float = 120,
         input: bytes | None = None,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
         # newsmon must never reach past 127.0.0.1 in tests; no proxy may intercept.
-        env.update(no_proxy="*", NO_PROXY="*")
+        environment.update(no_proxy="*", NO_PROXY="*", **(env or {}))
         return subprocess.run(
             [str(NEWSMON), "--config", str(self.config_path), *args],
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=env,
+            env=environment,
             cwd=self.tmp_path,
             input=input.decode() if input is not None else None,
         )

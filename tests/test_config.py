@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Sequence
@@ -12,10 +13,13 @@ import pytest
 
 from crawler.config import (
     CrawlConfig,
+    SmtpConfig,
+    SubscriberConfig,
     find_config_path,
     load_config,
     parse_duration,
     parse_size,
+    smtp_password,
 )
 from crawler.errors import ConfigError
 
@@ -317,3 +321,194 @@ def test_a_bad_override_is_named_as_such(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_config(path, ["crawl.delay=fast"])
     assert str(e.value).startswith("-s crawl.delay: must be")
+
+
+# --- [alerts] ---------------------------------------------------------------------------
+
+ALERTS = """[alerts]
+from = "newsmon <newsmon@example.org>"
+to = ["monitor@example.org"]
+mode = "digest"
+digest_at = "07:30"
+timezone = "Europe/Warsaw"
+
+[alerts.smtp]
+host = "smtp.example.org"
+port = 2525
+security = "ssl"
+username = "newsmon"
+password_env = "NEWSMON_SMTP_PASSWORD"
+timeout = 10
+
+[[alerts.subscribers]]
+name = "families"
+to = ["Родина <family@example.org>", "second@example.org"]
+mode = "instant"
+languages = ["uk", "ru"]
+sources = ["a"]
+categories = ["pow", "civilian_hostage"]
+watchlist_only = true
+
+[[alerts.subscribers]]
+name = "press"
+to = ["desk@example.org"]
+"""
+
+
+def test_shipped_alerts_write_eml_files_beside_the_archive(shipped) -> None:
+    alerts = shipped.alerts
+    assert alerts.smtp.host is None
+    assert alerts.folder == ROOT / "alerts"
+    [default] = alerts.subscribers
+    assert default.name == "default" and default.to and default.mode == "instant"
+    assert default.timezone == "Europe/Kyiv"
+
+
+def test_alerts_section(tmp_path: Path) -> None:
+    alerts = load_config(write(tmp_path, SOURCE_A + ALERTS)).alerts
+    assert alerts.sender == "newsmon <newsmon@example.org>"
+    assert alerts.smtp == SmtpConfig(
+        host="smtp.example.org",
+        port=2525,
+        security="ssl",
+        username="newsmon",
+        password_env="NEWSMON_SMTP_PASSWORD",
+        timeout=10.0,
+    )
+    default, families, press = alerts.subscribers
+    assert default == SubscriberConfig(
+        name="default",
+        to=("monitor@example.org",),
+        mode="digest",
+        digest_at=dt.time(7, 30),
+        timezone="Europe/Warsaw",
+    )
+    assert families.to == ("Родина <family@example.org>", "second@example.org")
+    assert families.mode == "instant" and families.watchlist_only
+    assert families.languages == ("uk", "ru") and families.sources == ("a",)
+    assert families.categories == ("pow", "civilian_hostage")
+    # unset mode, digest_at and timezone come from [alerts]; filters do not
+    assert (press.mode, press.digest_at, press.timezone) == (
+        "digest",
+        dt.time(7, 30),
+        "Europe/Warsaw",
+    )
+    assert press.languages == () and not press.watchlist_only
+    assert alerts.subscriber("press") is press
+
+
+def test_no_alerts_section_means_no_recipients(tmp_path: Path) -> None:
+    alerts = load_config(write(tmp_path, '[storage]\npath = "db/n.db"\n')).alerts
+    assert alerts.subscribers == ()
+    assert alerts.smtp.host is None
+    assert alerts.folder == tmp_path / "db" / "alerts"
+    with pytest.raises(ConfigError, match="no subscriber named 'x'"):
+        alerts.subscriber("x")
+
+
+def test_smtp_port_follows_security(tmp_path: Path) -> None:
+    for security, port in (("none", 25), ("starttls", 587), ("ssl", 465)):
+        text = f'[alerts.smtp]\nhost = "127.0.0.1"\nsecurity = "{security}"\n'
+        assert load_config(write(tmp_path, text)).alerts.smtp.port == port
+
+
+def test_alerts_folder_is_relative_to_the_config(tmp_path: Path) -> None:
+    path = write(tmp_path, '[alerts]\nfolder = "out/mail"\n', "etc/config.toml")
+    assert load_config(path).alerts.folder == tmp_path / "etc" / "out" / "mail"
+
+
+def test_alerts_override(tmp_path: Path) -> None:
+    path = write(tmp_path, SOURCE_A + ALERTS)
+    assert load_config(path, ["alerts.mode=instant"]).alerts.subscribers[0].mode == "instant"
+    assert config_error(path, ["alerts.mode=hourly"]).startswith("-s alerts.mode: must be one of")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "key", "message"),
+    [
+        ('mode = "digest"', 'mode = "hourly"', 4, "alerts.mode", "must be one of instant, digest"),
+        ('"07:30"', '"7:30am"', 5, "alerts.digest_at", "is not a time of day such as '08:00'"),
+        ('"Europe/Warsaw"', '"Europe/Kiyv"', 6, "alerts.timezone", "is not a time zone"),
+        ("port = 2525", "port = 70000", 10, "alerts.smtp.port", "must be a port number"),
+        ('"ssl"', '"tls"', 11, "alerts.smtp.security", "must be one of none, starttls, ssl"),
+        ("timeout = 10", "tiemout = 10", 14, "alerts.smtp.tiemout", "unknown key"),
+        ('"NEWSMON_SMTP_PASSWORD"', '"hunter2!"', 13, "alerts.smtp.password_env", "is not an"),
+        ('"monitor@example.org"', '"monitor"', 3, "alerts.to", "is not an e-mail address"),
+        (
+            'sources = ["a"]',
+            'sources = ["b"]',
+            21,
+            "alerts.subscribers[0].sources",
+            "no source named 'b'",
+        ),
+        (
+            'languages = ["uk", "ru"]',
+            'languages = ["ua"]',
+            20,
+            "alerts.subscribers[0].languages",
+            "must be a list of uk, ru, en",
+        ),
+        ('"pow"', '"POW"', 22, "alerts.subscribers[0].categories", "category names"),
+        (
+            'name = "press"',
+            'name = "families"',
+            26,
+            "alerts.subscribers[1].name",
+            "duplicate subscriber name",
+        ),
+        ('name = "press"', 'name = "default"', 26, "alerts.subscribers[1].name", "(not 'default'"),
+        (
+            'to = ["desk@example.org"]',
+            "to = []",
+            27,
+            "alerts.subscribers[1].to",
+            "needs at least one address",
+        ),
+        (
+            "watchlist_only = true",
+            "watchlist = true",
+            23,
+            "alerts.subscribers[0].watchlist",
+            "unknown key",
+        ),
+    ],
+)
+def test_alerts_errors_name_file_line_and_key(
+    tmp_path: Path, old: str, new: str, line: int, key: str, message: str
+) -> None:
+    assert old in ALERTS
+    path = write(tmp_path, ALERTS.replace(old, new, 1) + "\n" + SOURCE_A)
+    error = config_error(path)
+    assert error.startswith(f"{path}:{line}: {key}: "), error
+    assert message in error
+
+
+def test_username_and_password_env_go_together(tmp_path: Path) -> None:
+    path = write(tmp_path, '[alerts.smtp]\nhost = "smtp.example.org"\nusername = "u"\n')
+    assert config_error(path) == (
+        f"{path}:1: alerts.smtp.password_env: username and password_env go together"
+    )
+
+
+def test_no_password_over_an_unencrypted_network_connection(tmp_path: Path) -> None:
+    login = 'username = "u"\npassword_env = "P"\nsecurity = "none"\n'
+    path = write(tmp_path, f'[alerts.smtp]\nhost = "smtp.example.org"\n{login}')
+    assert "a password would cross the network unencrypted" in config_error(path)
+    local = write(tmp_path, f'[alerts.smtp]\nhost = "127.0.0.1"\n{login}', "local.toml")
+    assert load_config(local).alerts.smtp.username == "u"
+
+
+def test_a_line_break_in_an_address_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, '[alerts]\nto = ["a@example.org\\nBcc: x@example.org"]\n')
+    assert "must be a non-empty single line" in config_error(path)
+
+
+def test_smtp_password_is_read_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    smtp = SmtpConfig(host="h", username="u", password_env="NEWSMON_TEST_PW")
+    monkeypatch.delenv("NEWSMON_TEST_PW", raising=False)
+    with pytest.raises(ConfigError) as info:
+        smtp_password(smtp)
+    assert str(info.value) == "the SMTP password variable NEWSMON_TEST_PW is not set"
+    monkeypatch.setenv("NEWSMON_TEST_PW", "secret")
+    assert smtp_password(smtp) == "secret"
+    assert smtp_password(SmtpConfig(host="h")) is None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 
 import pytest
 
-from crawler.cli import cli
-from crawler.config import CrawlConfig, SourceConfig, StorageConfig
+from crawler.cli import alerts, cli
+from crawler.config import ALERTS_KEYS, CrawlConfig, SmtpConfig, SourceConfig, StorageConfig
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -32,3 +33,17 @@ def test_crawl_keys_are_in_the_readme(key: str) -> None:
 @pytest.mark.parametrize("command", sorted(cli.commands))
 def test_commands_are_in_the_readme(command: str) -> None:
     assert f"`newsmon {command}" in README
+
+
+@pytest.mark.parametrize(
+    "key",
+    sorted(ALERTS_KEYS - {"smtp", "subscribers"} | {"name"}) + [f.name for f in fields(SmtpConfig)],
+)
+def test_alerts_keys_are_in_the_shipped_config_and_the_readme(key: str) -> None:
+    assert f"{key} " in CONFIG, f"alerts key {key} missing from config.toml"
+    assert re.search(rf"\b{key}\b", README), f"alerts key {key} not in README.md"
+
+
+@pytest.mark.parametrize("command", sorted(alerts.commands))
+def test_alerts_commands_are_in_the_readme(command: str) -> None:
+    assert f"`newsmon alerts {command}" in README
