@@ -20,10 +20,12 @@ frontier for the next crawl).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -99,7 +101,8 @@ class Daemon:
         self.archive = archive
         self.workers = workers
         self.runner = runner
-        self.after_crawl = after_crawl or [self.check_health]
+        self.after_crawl = after_crawl or [self.check_health, self.alert]
+        self._delivering: asyncio.Future[Any] | None = None
         self.stopping = asyncio.Event()
         self._site_locks: dict[str, asyncio.Lock] = {}
         self._crawls: dict[str, tuple[Any, asyncio.Task[None]]] = {}
@@ -128,6 +131,68 @@ class Daemon:
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=max(1, int(source.every)),
+            )
+
+        # Retries of alerts that could not be delivered (backoff up to an hour).
+        scheduler.add_job(
+            self.deliver, "interval", seconds=60, id="deliver", max_instances=1, coalesce=True
+        )
+        for subscriber in self.config.alerts.subscribers:
+            if subscriber.mode == "digest":
+                scheduler.add_job(
+                    self.digest,
+                    "cron",
+                    hour=subscriber.digest_at.hour,
+                    minute=subscriber.digest_at.minute,
+                    timezone=subscriber.zone,
+                    id=f"digest:{subscriber.name}",
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=6 * 3600,  # a daemon down at 08:00 sends it later
+                )
+
+    # -- alerts ----------------------------------------------------------------------
+
+    async def alert(self, summary: Any) -> None:
+        """After a crawl: queue this cycle's new reports for instant subscribers, deliver."""
+        from crawler.alerting import queue_new_reports
+
+        if queue_new_reports(self.config, self.archive, datetime.now(UTC), "instant"):
+            await self.deliver()
+
+    async def digest(self) -> None:
+        from crawler.alerting import queue_new_reports
+
+        if queue_new_reports(self.config, self.archive, datetime.now(UTC), "digest"):
+            await self.deliver()
+
+    async def notify(self, source: str, state: str, subject: str, body: str) -> None:
+        """Queue a health notice for the operator and deliver it."""
+        from crawler.alerting import queue_health_notice
+
+        now = datetime.now(UTC)
+        queue_health_notice(self.config, self.archive, source, state, subject, body, now)
+        await self.deliver()
+
+    async def deliver(self) -> None:
+        """Deliver what is due, in a thread (SMTP may hang for its timeout); one round at
+        a time: a round already running picks up what was queued meanwhile or next time."""
+        from crawler.alerting import deliver
+
+        if self._delivering is not None and not self._delivering.done():
+            return
+        self._delivering = _in_thread(lambda: deliver(self.config, self.stopping.is_set))
+        try:
+            result = await self._delivering
+        except Exception:
+            log.exception("alert delivery failed")
+            return
+        if result.sent or result.retrying or result.failed:
+            log.info(
+                "alerts: %d sent, %d to retry, %d refused",
+                result.sent,
+                result.retrying,
+                result.failed,
             )
 
     # -- one crawl -------------------------------------------------------------------
@@ -227,10 +292,7 @@ class Daemon:
         if message is not None:
             subject, body = message
             log.warning("%s", body)
-            await self.notify(subject, body)
-
-    async def notify(self, subject: str, body: str) -> None:
-        """Send a health notice to the alert subscribers (the log line is already out)."""
+            await self.notify(source.name, health.state, subject, body)
 
     async def _stop_crawl(self, crawler: Any, task: asyncio.Task[None]) -> None:
         """Ask the crawl to close; do not wait for it longer than the graces. Its run is
@@ -282,6 +344,31 @@ class Daemon:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _in_thread(fn: Callable[[], Any]) -> asyncio.Future[Any]:
+    """Run ``fn`` in a daemon thread: a mail server that hangs must not hold up the
+    process's exit (a ThreadPoolExecutor's threads are joined at exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if not future.done():
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+    def target() -> None:
+        try:
+            result, error = fn(), None
+        except Exception as e:
+            result, error = None, e
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the daemon is gone
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=target, name="newsmon-delivery", daemon=True).start()
+    return future
 
 
 def run(config: Config, sources: tuple[SourceConfig, ...], log_level: str = "INFO") -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import json
 import os
 import signal
@@ -141,7 +142,8 @@ def test_a_crawl_longer_than_max_duration_is_stopped_and_recorded(
 def test_a_blocked_source_is_reported_once_then_its_recovery(
     newsmon: Newsmon, start: Callable[..., subprocess.Popen[str]]
 ):
-    newsmon.configure(_source(newsmon), failures=2)
+    alerts = '[alerts]\nfrom = "newsmon@example.org"\nto = ["ops@example.org"]\n'
+    newsmon.configure(_source(newsmon) + alerts, failures=2)
     newsmon.site.add("/feed.xml", Route(b"Forbidden", status=403))
     daemon = start()
     blocked = "select count(*) n from source_health where state = 'blocked'"
@@ -152,8 +154,15 @@ def test_a_blocked_source_is_reported_once_then_its_recovery(
 
     daemon.send_signal(signal.SIGTERM)
     _, stderr = daemon.communicate(timeout=15)
-    assert stderr.count("test-uk is blocked by the site") == 1, stderr
-    assert stderr.count("test-uk works again (it was blocked)") == 1, stderr
+    assert stderr.count("newsmon.daemon: test-uk is blocked by the site") == 1, stderr
+    assert stderr.count("newsmon.daemon: test-uk works again (it was blocked)") == 1, stderr
+
+    # No SMTP host: the two notices are .eml files beside the archive.
+    notices = sorted(
+        email.message_from_bytes(p.read_bytes())["Subject"]
+        for p in (newsmon.tmp_path / "alerts").glob("*.eml")
+    )
+    assert notices == ["newsmon: test-uk is back", "newsmon: test-uk is blocked by the site"]
 
     status = newsmon.run("status", "--json")
     assert status.returncode == 0, status.stderr
