@@ -19,6 +19,10 @@ class NewsmonError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[type[NewsmonError], tuple[str, str | None]]:
+        # Raised in a worker process, it crosses to the parent by pickle: keep the hint.
+        return (type(self), (self.message, self.hint))
+
 
 class ConfigError(NewsmonError):
     """The configuration file is missing, unreadable or invalid."""
@@ -36,3 +40,7 @@ class SourceError(NewsmonError):
 
 class ExtractionError(NewsmonError):
     """A page could not be read as an article (used by ``newsmon extract``)."""
+
+
+class InputError(NewsmonError):
+    """A file or text given on the command line cannot be read."""
