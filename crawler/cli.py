@@ -421,6 +421,8 @@ def reflag(ctx: click.Context, since: str | None, topic: str | None, everything:
         raise click.BadParameter(str(e), param_hint="--since") from e
     config = _config(ctx)
     flagger = Flagger.from_config(config).only(topic)
+    if not flagger.topics:
+        raise ConfigError("no topics to recompute", hint="list some in topics.enabled")
     latest: dict[str, ReflagCounts] = {}
 
     def progress(counts: ReflagCounts) -> None:

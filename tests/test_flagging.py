@@ -175,6 +175,9 @@ def test_reflag_rejects_a_bad_date_and_an_unknown_topic(newsmon: Newsmon):
     assert unknown.returncode == 2
     assert "Error: topic 'war' is not enabled" in unknown.stderr
     assert "Hint: enabled topics: captivity" in unknown.stderr
+    _configure(newsmon, "[topics]\nenabled = []\n")
+    none = newsmon.run("reflag")
+    assert none.returncode == 2 and "Error: no topics to recompute" in none.stderr
 
 
 def test_reflag_killed_midway_loses_nothing_and_a_second_run_finishes(newsmon: Newsmon):
