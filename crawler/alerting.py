@@ -35,7 +35,9 @@ def fresh_reports(archive: Archive, now: datetime, topic: str = TOPIC) -> list[R
     select a.id, a.url, a.canonical_url, a.title, a.text, a.source, a.language, a.published,
       a.fetched, v.flag, v.score, v.categories, v.evidence, v.watchlist, v.topic
     from verdicts v join articles a on a.id = v.article_id
-    where v.topic = ? and v.flag = 1 and a.fetched >= ?
+    where v.topic = ? and v.flag = 1
+      -- ids grow with fetched: the window is an index range on verdicts (see m002)
+      and v.article_id >= (select id from articles where fetched >= ? order by fetched limit 1)
     order by a.id
     """
     reports = []

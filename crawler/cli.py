@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import click
 
 from crawler import __version__
-from crawler.config import Config, SubscriberConfig, load_config
-from crawler.errors import ConfigError, ExtractionError, NewsmonError
+from crawler.config import Config, SubscriberConfig, find_config_path, load_config, parse_config
+from crawler.errors import ConfigError, ExtractionError, InputError, NewsmonError
 
 log = logging.getLogger("newsmon")
 
@@ -70,8 +70,13 @@ def cli(
         handler.setLevel(level)
 
 
-def _config(ctx: click.Context) -> Config:
-    return load_config(ctx.obj["config_path"], ctx.obj["overrides"])
+def _config(ctx: click.Context, optional: bool = False) -> Config:
+    """The configuration; with ``optional``, the defaults when no file was named and
+    ./config.toml does not exist (a one-off extract or classify needs no setup)."""
+    path = ctx.obj["config_path"]
+    if optional and path is None and not find_config_path(None).exists():
+        return parse_config("", None, ctx.obj["overrides"])
+    return load_config(path, ctx.obj["overrides"])
 
 
 @cli.command()
@@ -201,7 +206,7 @@ def _sources(config: Config, names: tuple[str, ...]) -> tuple[Any, ...]:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print a JSON object: title, text, author, published, language, …",
+    help="Print a JSON object: title, text, author, published, language, verdicts, …",
 )
 @click.option(
     "--lang",
@@ -210,15 +215,19 @@ def _sources(config: Config, names: tuple[str, ...]) -> tuple[Any, ...]:
     default=None,
     help="The edition's language, used only to settle uk/ru on weak evidence.",
 )
-def extract(file: Any, url: str, as_json: bool, prior: str | None) -> None:
+@click.pass_context
+def extract(ctx: click.Context, file: Any, url: str, as_json: bool, prior: str | None) -> None:
     """Show what newsmon makes of one saved page (FILE, or - for stdin).
 
     Reads the raw bytes, so the encoding is detected as in a crawl. Prints the
-    main text, or with --json all fields. Exits 1 if the page has no article.
+    main text, or with --json all fields, the verdict of each enabled topic
+    included ("verdicts": {"captivity": {"flag": ..., "evidence": [...]}}).
+    Exits 1 if the page has no article.
 
     Example: curl -s https://www.unian.ua/... | newsmon extract --json --url URL -
     """
     from crawler.extract import Skipped
+    from crawler.flags import Flagger
     from crawler.process import Page, process_page
 
     body = file.read()
@@ -230,16 +239,265 @@ def extract(file: Any, url: str, as_json: bool, prior: str | None) -> None:
         domains=(urlsplit(url).hostname or "",),
         body=body,
     )
-    result = process_page(page).result
+    # Classifying costs a second of vocabulary loading: only when it is shown.
+    flagger = Flagger.from_config(_config(ctx, optional=True)) if as_json else None
+    processed = process_page(page, flagger)
+    result = processed.result
     if isinstance(result, Skipped):
         raise ExtractionError(f"no article on this page: {result.reason}")
     if as_json:
         record = asdict(result)
         record["tags"] = list(record["tags"])
         del record["source"], record["fetched"]
+        record["verdicts"] = {v.topic: _verdict_json(v) for v in processed.verdicts}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         click.echo(f"{result.title}\n\n{result.text}")
+
+
+def _verdict_json(row: Any) -> dict[str, Any]:
+    """A stored verdict as Verdict.to_json() gives it."""
+    keys = ("flag", "score", "categories", "evidence", "watchlist")
+    return {key: getattr(row, key) for key in keys}
+
+
+@cli.command()
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--lang",
+    type=click.Choice(["uk", "ru", "en"]),
+    default=None,
+    help="The text's language [default: detected]; with --jsonl, for lines without one.",
+)
+@click.option("--title", default="", help="The article's title: evidence there counts double.")
+@click.option(
+    "--topic",
+    metavar="NAME",
+    default=None,
+    help="The topic to classify for [default: the first of topics.enabled].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as a JSON object.")
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="FILE holds one JSON object a line (id, text, optional title and lang): "
+    "print one verdict a line, with its id.",
+)
+@click.pass_context
+def classify(
+    ctx: click.Context,
+    file: Any,
+    lang: str | None,
+    title: str,
+    topic: str | None,
+    as_json: bool,
+    jsonl: bool,
+) -> None:
+    """Say whether a text (FILE, or - for stdin) is a captivity report, and why.
+
+    Prints the flag, the score (0.5 is the line), the categories and every
+    evidence sentence with the matched words in [[double brackets]]; with --json
+    the verdict as a JSON object with its language and topic. Uses the
+    vocabulary and watchlist of the configuration, as a crawl does.
+
+    With --jsonl each input line is {"id": ..., "text": ..., "title": ...,
+    "lang": ...} (title and lang optional) and each output line the verdict
+    with its id; a malformed line gives {"line": N, "error": ...} and the rest
+    go on. Exits 1 if any line failed.
+
+    \b
+    Examples:
+      newsmon classify --title "Обмін полоненими" article.txt
+      newsmon classify --jsonl texts.jsonl > verdicts.jsonl
+    """
+    if jsonl and (title or as_json):
+        raise click.UsageError("--jsonl takes the title from each line and always prints JSON")
+    from crawler.flags import Flagger
+
+    flagger = Flagger.from_config(_config(ctx, optional=True))
+    if not flagger.topics:
+        raise ConfigError("no topics to classify for", hint="list some in topics.enabled")
+    flagger = flagger.only(topic or flagger.topics[0].name)
+    if jsonl:
+        failed = _classify_lines(flagger, file, lang)
+        if failed:
+            raise InputError(f"{failed} input line(s) could not be classified; see their errors")
+        return
+    text = _read_text(file)
+    language = lang or _detect(title, text)
+    verdict = flagger.classify(title, text, language)[flagger.topics[0].name]
+    if as_json:
+        record = {"topic": flagger.topics[0].name, "language": language, **verdict.to_json()}
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_verdict_text(flagger.topics[0].name, verdict, language, title, text))
+
+
+def _read_text(file: Any) -> str:
+    data = file.read()
+    try:
+        return str(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{file.name}: not UTF-8 text ({e.reason} at byte {e.start})",
+            hint="convert it first, e.g. iconv -f cp1251 -t utf-8",
+        ) from e
+
+
+def _detect(title: str, text: str) -> str:
+    from crawler.language import detect_language
+
+    return detect_language(f"{title}\n{text}")[0]
+
+
+def _verdict_text(topic: str, verdict: Any, language: str, title: str, text: str) -> str:
+    from crawler.flags import marked_sentences
+
+    state = "flagged" if verdict.flag else "not flagged"
+    if verdict.flag and verdict.score < 0.5:
+        state = "flagged by the watchlist"
+    lines = [
+        f"{topic}: {state} (score {verdict.score:.2f}; 0.50 and above flags)",
+        f"language: {language}",
+        f"categories: {', '.join(verdict.categories) or 'none'}",
+    ]
+    if verdict.watchlist:
+        lines.append(f"watchlist: {', '.join(verdict.watchlist)}")
+    lines.append("evidence:" if verdict.evidence else "evidence: none")
+    for field, sentence, entries in marked_sentences(verdict, {"title": title, "text": text}):
+        lines.append(f"  {field}: {sentence}  ({'; '.join(entries)})")
+    return "\n".join(lines)
+
+
+def _classify_lines(flagger: Any, file: Any, default_lang: str | None) -> int:
+    """Classify each JSON line of ``file``, print a verdict or an error a line; count errors."""
+    topic = flagger.topics[0].name
+    failed = 0
+    for number, raw in enumerate(file, 1):
+        if not raw.strip():
+            continue
+        try:
+            item_id, title, text, lang = _jsonl_item(raw)
+        except ValueError as e:
+            failed += 1
+            click.echo(json.dumps({"line": number, "error": str(e)}, ensure_ascii=False))
+            continue
+        language = lang or default_lang or _detect(title, text)
+        verdict = flagger.classify(title, text, language)[topic]
+        record = {"id": item_id, "topic": topic, "language": language, **verdict.to_json()}
+        click.echo(json.dumps(record, ensure_ascii=False))
+    return failed
+
+
+def _jsonl_item(raw: bytes) -> tuple[Any, str, str, str | None]:
+    """(id, title, text, lang) of one input line; ValueError saying what is wrong."""
+    try:
+        item = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise ValueError(f"not UTF-8 ({e.reason} at byte {e.start})") from e
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not JSON: {e}") from e
+    if not isinstance(item, dict):
+        raise ValueError("not a JSON object")
+    item_id = item.get("id")
+    if isinstance(item_id, bool) or not isinstance(item_id, str | int):
+        raise ValueError('needs an "id" (a string or an integer)')
+    text, title, lang = item.get("text"), item.get("title") or "", item.get("lang")
+    if not isinstance(text, str):
+        raise ValueError(f'item {item_id!r}: needs a "text" string')
+    if not isinstance(title, str):
+        raise ValueError(f'item {item_id!r}: "title" must be a string')
+    if lang is not None and lang not in ("uk", "ru", "en"):
+        raise ValueError(f'item {item_id!r}: "lang" must be uk, ru or en, not {lang!r}')
+    return item_id, title, text, lang
+
+
+@cli.command()
+@click.option(
+    "--since",
+    metavar="DATE",
+    default=None,
+    help="Only articles fetched or published at or after DATE: 2026-11-20, "
+    "2026-11-20T08:00 (UTC unless a zone is given) or an age such as 7d.",
+)
+@click.option(
+    "--topic", metavar="NAME", default=None, help="Only this topic [default: every enabled one]."
+)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Recompute every verdict, the current ones too.",
+)
+@click.pass_context
+def reflag(ctx: click.Context, since: str | None, topic: str | None, everything: bool) -> None:
+    """Recompute the stored verdicts after the vocabulary or the watchlist changed.
+
+    Reclassifies every archived article whose verdict was made with another
+    vocabulary, watchlist or newsmon version, or that has none; articles keep
+    their fetched time, verdicts get a new classified time. Commits every 500
+    articles: interrupted, it loses nothing, and run again it goes on where it
+    stopped. Prints per topic how many articles were checked, newly flagged,
+    unflagged and unchanged.
+
+    Example: newsmon reflag --since 2026-01-01
+    """
+    from crawler.flags import Flagger
+    from crawler.reflag import ReflagCounts, parse_since
+    from crawler.reflag import reflag as run_reflag
+    from crawler.workers import Workers
+    from storage.db import Archive
+
+    try:
+        cutoff = parse_since(since) if since is not None else None
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--since") from e
+    config = _config(ctx)
+    flagger = Flagger.from_config(config).only(topic)
+    if not flagger.topics:
+        raise ConfigError("no topics to recompute", hint="list some in topics.enabled")
+    latest: dict[str, ReflagCounts] = {}
+
+    def progress(counts: ReflagCounts) -> None:
+        latest[counts.topic] = counts
+        if sys.stderr.isatty():
+            click.echo(f"\r\033[K{_reflag_line(counts)}", nl=False, err=True)
+
+    # Started on the first batch only: nothing stale, no processes.
+    workers = Workers(config.crawl.workers, prepare=flagger.prepare)
+    try:
+        with Archive(config.storage.path) as archive:
+            results = run_reflag(
+                archive,
+                flagger,
+                since=cutoff,
+                everything=everything,
+                workers=workers,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        done = sum(c.checked for c in latest.values())
+        click.echo(
+            f"\nInterrupted: the verdicts of {done} articles were saved; "
+            "run newsmon reflag again to finish.",
+            err=True,
+        )
+        ctx.exit(130)
+    finally:
+        workers.shutdown()
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", nl=False, err=True)
+    for counts in results:
+        log.info("%s: %.0f articles/s", counts.topic, counts.rate)
+        click.echo(_reflag_line(counts, final=True))
+
+
+def _reflag_line(c: Any, final: bool = False) -> str:
+    checked = f"{c.checked} checked" if final else f"{c.checked}/{c.total} checked"
+    line = f"{c.topic}: {checked}, {c.flagged} newly flagged, {c.unflagged} unflagged"
+    if final:
+        return f"{line}, {c.unchanged} unchanged"
+    return f"{line} ({c.rate:.0f} articles/s)"
 
 
 @cli.command()

@@ -130,12 +130,31 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class TopicsConfig:
+    """Which topics every article is classified for, and the config's vocabulary changes.
+
+    ``vocabulary`` maps a topic name to tables in the layout of ``crawler/vocab/*.toml``,
+    merged over the packaged vocabulary of that name (or defining the topic alone).
+    """
+
+    enabled: tuple[str, ...] = ("captivity",)
+    vocabulary: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WatchlistConfig:
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     storage: StorageConfig = field(default_factory=StorageConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     sources: tuple[SourceConfig, ...] = ()
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
+    watchlist: WatchlistConfig = field(default_factory=WatchlistConfig)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -271,9 +290,18 @@ class _Validator:
         self.path = path
 
     def config(self, raw: dict[str, Any]) -> Config:
-        self._known(raw, "", None, {"storage", "crawl", "sources", "alerts"})
+        self._known(raw, "", None, {"storage", "crawl", "sources", "alerts", "topics", "watchlist"})
         storage = self._storage(self._table(raw, "storage"))
         crawl = self._crawl(self._table(raw, "crawl"))
+        topics = self._topics(self._table(raw, "topics"))
+        watchlist = self._watchlist(self._table(raw, "watchlist"))
+        if watchlist.people and not topics.enabled:
+            self.fail(
+                "watchlist",
+                None,
+                "people",
+                "needs a topic in topics.enabled: a mention is recorded in a topic's verdict",
+            )
         sources_raw = raw.get("sources", [])
         if not isinstance(sources_raw, list):
             self.fail("sources", None, None, "must be a list of [[sources]] tables")
@@ -284,7 +312,15 @@ class _Validator:
                 self.fail("sources", i, "name", f"duplicate source name {source.name!r}")
             seen.add(source.name)
         alerts = self._alerts(self._table(raw, "alerts"), storage, {s.name for s in sources})
-        return Config(path=self.path, storage=storage, crawl=crawl, sources=sources, alerts=alerts)
+        return Config(
+            path=self.path,
+            storage=storage,
+            crawl=crawl,
+            sources=sources,
+            alerts=alerts,
+            topics=topics,
+            watchlist=watchlist,
+        )
 
     def _table(self, raw: dict[str, Any], name: str) -> dict[str, Any]:
         value = raw.get(name, {})
@@ -482,6 +518,54 @@ class _Validator:
             )
         return smtp
 
+    def _topics(self, raw: dict[str, Any]) -> TopicsConfig:
+        enabled = self._get(raw, "topics", None, "enabled", list, list(TopicsConfig.enabled))
+        for name in enabled:
+            if not isinstance(name, str) or not _TOPIC_NAME.fullmatch(name):
+                self.fail("topics", None, "enabled", f"{name!r} is not a topic name{_NAME_RULE}")
+        if len(set(enabled)) < len(enabled):
+            self.fail("topics", None, "enabled", "lists a topic twice")
+        vocabulary = {}
+        for name, tables in raw.items():
+            if name == "enabled":
+                continue
+            if not _TOPIC_NAME.fullmatch(name):
+                self.fail("topics", None, name, f"is not a topic name{_NAME_RULE}")
+            if not isinstance(tables, dict):
+                self.fail(
+                    "topics",
+                    None,
+                    name,
+                    f"must be a table of vocabulary, e.g. [topics.{name}.uk.terms.<category>]",
+                )
+            if name not in enabled:
+                self.fail(
+                    "topics",
+                    None,
+                    name,
+                    f"topic {name!r} is not in topics.enabled; add it there or remove its tables",
+                )
+            vocabulary[name] = _Vocabulary(self, f"topics.{name}").check(tables)
+        return TopicsConfig(enabled=tuple(enabled), vocabulary=vocabulary)
+
+    def _watchlist(self, raw: dict[str, Any]) -> WatchlistConfig:
+        self._known(raw, "watchlist", None, {f.name for f in fields(WatchlistConfig)})
+        people = self._get(raw, "watchlist", None, "people", list, [])
+        for person in people:
+            if not isinstance(person, str) or not _PERSON.fullmatch(person.strip()):
+                self.fail(
+                    "watchlist",
+                    None,
+                    "people",
+                    f"{person!r} is not a name: write given name and surname in letters, "
+                    "e.g. 'Олександр Шумков'",
+                )
+        names = [" ".join(p.split()) for p in people]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            self.fail("watchlist", None, "people", f"lists {twice[0]!r} twice")
+        return WatchlistConfig(people=tuple(names))
+
     def _get(
         self,
         raw: Mapping[str, Any],
@@ -526,6 +610,9 @@ class _Validator:
     def _line_of(self, section: str, index: int | None, key: str | None) -> int | None:
         """Line of ``key`` in ``[section]`` (the index-th ``[[section]]``), 1-based, if found."""
         start = _section_start(self.lines, section, index)
+        if start is None and key is not None and index is None:
+            # A table whose own header is absent: [topics.x.de.terms] names [topics.x].de
+            return _section_start(self.lines, f"{section}.{key}", None, prefix=True)
         if start is None or key is None:
             return start or None
         key_re = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
@@ -550,6 +637,82 @@ SUBSCRIBER_KEYS = {
     "watchlist_only",
 }
 ALERTS_KEYS = (SUBSCRIBER_KEYS - {"name"}) | {"from", "folder", "smtp", "subscribers"}
+# Topic names become database values and packaged file names (crawler/vocab/<name>.toml).
+_TOPIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_NAME_RULE = " (lower-case letters, digits and '_', starting with a letter)"
+# Letters in words separated by spaces, hyphens or apostrophes: "Олександр Шумков",
+# "Анна-Марія Дем'яненко". Digits and punctuation would never match a mention.
+_PERSON = re.compile(r"[^\W\d_]+(?:(?:[-'’ʼ]|\s+)[^\W\d_]+)*")
+
+
+class _Vocabulary:
+    """Checks vocabulary tables (the layout of crawler/vocab/*.toml) from config.toml.
+
+    The shape and the types only: whether a knob or a word makes sense is the topic
+    compiler's business (crawler/flags.py reports that as a ConfigError too).
+    """
+
+    LANGUAGE_KEYS = ("stopwords", "traps", "terms", "requires", "context")
+
+    def __init__(self, validator: _Validator, section: str) -> None:
+        self.v = validator
+        self.section = section
+
+    def check(self, tables: dict[str, Any]) -> dict[str, Any]:
+        for key, value in tables.items():
+            if key == "topic":
+                self._knobs(self._table(self.section, key, value))
+            elif key in LANGUAGES:
+                self._language(f"{self.section}.{key}", self._table(self.section, key, value))
+            else:
+                self.v.fail(
+                    self.section,
+                    None,
+                    key,
+                    f"unknown language {key!r} (known: {', '.join(LANGUAGES)}; "
+                    "or [topic] for scoring settings)",
+                )
+        return tables
+
+    def _table(self, section: str, key: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.v.fail(section, None, key, f"must be a table, not {type(value).__name__}")
+        return value
+
+    def _knobs(self, raw: dict[str, Any]) -> None:
+        section = f"{self.section}.topic"
+        for key, value in raw.items():
+            kind = str if key == "name" else (int, float)
+            value = self.v._get(raw, section, None, key, kind, None)
+            if kind is not str:
+                self.v._convert(section, None, key, value, _non_negative)
+
+    def _language(self, section: str, raw: dict[str, Any]) -> None:
+        self.v._known(raw, section, None, set(self.LANGUAGE_KEYS))
+        for key in ("stopwords", "traps"):
+            self._words(section, key, self.v._get(raw, section, None, key, list, []))
+        for category, entries in self._table(section, "terms", raw.get("terms", {})).items():
+            where = f"{section}.terms"
+            for entry, weight in self._table(where, category, entries).items():
+                self._weight(f"{where}.{category}", entry, weight)
+        for key in ("requires", "context"):
+            for name, words in self._table(section, key, raw.get(key, {})).items():
+                self._words(f"{section}.{key}", name, words)
+
+    def _weight(self, section: str, entry: str, weight: Any) -> None:
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            self.v.fail(
+                section,
+                None,
+                entry,
+                f"must be a weight: a number, 1.0 = enough on its own, 0 = disabled; "
+                f"not {type(weight).__name__}",
+            )
+        self.v._convert(section, None, entry, weight, _non_negative)
+
+    def _words(self, section: str, key: str, words: Any) -> None:
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            self.v.fail(section, None, key, "must be a list of words or phrases")
 
 
 def _same(value: Any) -> Any:
@@ -701,11 +864,17 @@ def _key_name(section: str, index: int | None, key: str | None) -> str:
     return name or "config"
 
 
-def _section_start(lines: list[str], section: str, index: int | None) -> int | None:
-    """1-based line of the header of ``[section]`` or its index-th ``[[section]]``; 0 for top."""
+def _section_start(
+    lines: list[str], section: str, index: int | None, prefix: bool = False
+) -> int | None:
+    """1-based line of the header of ``[section]`` or its index-th ``[[section]]``; 0 for top.
+
+    With ``prefix``, the first header of ``[section]`` or of a table inside it.
+    """
     if not section:
         return 0
-    header = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$")
+    end = r"(?:\.[^\]]*)?" if prefix else ""
+    header = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}{end}\s*\]\]?\s*(#.*)?$")
     seen = -1
     for n, line in enumerate(lines):
         if header.match(line):

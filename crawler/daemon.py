@@ -94,9 +94,11 @@ class Daemon:
         archive: Any,
         workers: Any,
         runner: Any,
+        flagger: Any = None,
         after_crawl: list[AfterCrawl] | None = None,
     ) -> None:
         self.config = config
+        self.flagger = flagger
         self.sources = sources
         self.archive = archive
         self.workers = workers
@@ -228,6 +230,7 @@ class Daemon:
                 archive=self.archive,
                 runs={source.name: run},
                 workers=self.workers,
+                flagger=self.flagger,
             )
             self._crawls[source.name] = (crawler, task)
             outcome: str | None = None
@@ -373,18 +376,20 @@ def _in_thread(fn: Callable[[], Any]) -> asyncio.Future[Any]:
 
 def run(config: Config, sources: tuple[SourceConfig, ...], log_level: str = "INFO") -> int:
     """Run the daemon in this process until SIGTERM or SIGINT; return the exit code."""
-    from crawler.runner import quiet_scrapy
+    from crawler.flags import Flagger
     from crawler.workers import Workers
     from storage.db import Archive
 
     lock = ArchiveLock(config.storage.path)
     lock.acquire()
+    flagger = Flagger.from_config(config)
     archive = Archive(config.storage.path)
-    workers = Workers(config.crawl.workers)
+    # Each worker compiles the topics once, and stays warm for the daemon's lifetime.
+    workers = Workers(config.crawl.workers, prepare=flagger.prepare)
     try:
         # Before the reactor: starting the pool blocks a second or two (see Workers.start).
         workers.start()
-        return _run_reactor(config, sources, archive, workers, log_level, quiet_scrapy)
+        return _run_reactor(config, sources, archive, workers, flagger, log_level)
     finally:
         workers.shutdown()
         archive.close()
@@ -396,8 +401,8 @@ def _run_reactor(
     sources: tuple[SourceConfig, ...],
     archive: Any,
     workers: Any,
+    flagger: Any,
     log_level: str,
-    quiet_scrapy: Callable[[str], None],
 ) -> int:
     from scrapy.utils.reactor import install_reactor
 
@@ -408,6 +413,7 @@ def _run_reactor(
     from scrapy.crawler import AsyncCrawlerRunner
     from twisted.internet import reactor as _reactor
 
+    from crawler.runner import quiet_scrapy
     from crawler.scrapy_settings import scrapy_settings
 
     reactor: Any = _reactor  # its interfaces are not what mypy sees on the module
@@ -416,7 +422,7 @@ def _run_reactor(
     settings = scrapy_settings(config, sources) | {"LOG_LEVEL": log_level}
     runner = AsyncCrawlerRunner(settings)
     quiet_scrapy(log_level)
-    daemon = Daemon(config, sources, archive, workers, runner)
+    daemon = Daemon(config, sources, archive, workers, runner, flagger)
     exit_code = 0
 
     async def main() -> None:

@@ -19,6 +19,10 @@ class NewsmonError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[type[NewsmonError], tuple[str, str | None]]:
+        # Raised in a worker process, it crosses to the parent by pickle: keep the hint.
+        return (type(self), (self.message, self.hint))
+
 
 class ConfigError(NewsmonError):
     """The configuration file is missing, unreadable or invalid."""
@@ -56,3 +60,7 @@ class DeliveryError(NewsmonError):
     def __init__(self, message: str, hint: str | None = None, *, transient: bool) -> None:
         super().__init__(message, hint)
         self.transient = transient
+
+
+class InputError(NewsmonError):
+    """A file or text given on the command line cannot be read."""

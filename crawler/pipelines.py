@@ -32,9 +32,10 @@ class ExtractPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
-        workers: Workers = self.crawler.spider.workers  # type: ignore[union-attr]
+        spider: Any = self.crawler.spider
+        workers: Workers = spider.workers
         try:
-            return await asyncio.wrap_future(workers.submit(process_page, item))
+            return await asyncio.wrap_future(workers.submit(process_page, item, spider.flagger))
         except BrokenProcessPool:
             # A worker died (out of memory on a monstrous page, a crash in lxml):
             # start fresh ones; the page stays in the frontier for the next crawl.
@@ -77,7 +78,7 @@ class StorePipeline:
                 spider.archive.record_skip(aliases, item.source, item.result.reason)
                 run.counts["skipped"] += 1
                 raise DropItem(f"skipped {item.page_url}: {item.result.reason}", log_level="INFO")
-            stored = spider.archive.store(item.result, aliases)
+            stored = spider.archive.store(item.result, aliases, item.verdicts)
         except StorageError as e:
             # Nothing was written: the URL stays in the frontier and is fetched again.
             run.errors["storage"] += 1

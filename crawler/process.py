@@ -1,4 +1,4 @@
-"""From a fetched page to an archive row: extract, detect language, canonicalise, hash.
+"""From a fetched page to an archive row: extract, detect language, canonicalise, hash, flag.
 
 Plain functions over plain data, run in worker processes by the crawl (the CPU-heavy
 part of newsmon) and directly by ``newsmon extract``.
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crawler.extract import Extracted, Skipped, extract_article
+from crawler.flags import Flagger
 from crawler.language import detect_language
 from crawler.urls import canonicalize, on_site
-from storage.db import ArticleRow
+from storage.db import ArticleRow, VerdictRow
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,21 @@ class Processed:
     requested_url: str
     source: str
     result: ArticleRow | Skipped
+    verdicts: tuple[VerdictRow, ...] = ()  # one per topic of the flagger; none for a Skipped
 
 
-def process_page(page: Page) -> Processed:
-    """Extract and classify one page; never raises on bad input (it becomes a Skipped)."""
+def process_page(page: Page, flagger: Flagger | None = None) -> Processed:
+    """Extract one page and classify the article with ``flagger``'s topics and watchlist;
+    never raises on bad input (it becomes a Skipped)."""
     extracted = extract_article(page.body, page.url, page.content_type)
-    result = extracted if isinstance(extracted, Skipped) else to_row(extracted, page)
-    return Processed(page.url, page.requested_url, page.source, result)
+    if isinstance(extracted, Skipped):
+        return Processed(page.url, page.requested_url, page.source, extracted)
+    row = to_row(extracted, page)
+    # Duplicates (same text under another URL) are classified too, not given the first
+    # copy's verdict: this runs before the archive knows it is a copy, and the title,
+    # which counts double, is not part of the content hash and may differ.
+    verdicts = flagger.rows(row.title, row.text, row.language) if flagger else ()
+    return Processed(page.url, page.requested_url, page.source, row, verdicts)
 
 
 def to_row(extracted: Extracted, page: Page) -> ArticleRow:

@@ -10,6 +10,7 @@ from scrapy.crawler import CrawlerProcess
 from twisted.internet import task
 
 from crawler.config import Config, SourceConfig
+from crawler.flags import Flagger
 from crawler.scrapy_settings import scrapy_settings
 from crawler.urls import source_domains
 from crawler.workers import Workers
@@ -47,8 +48,26 @@ def crawl(
 ) -> list[Summary]:
     """Crawl ``sources`` once, all in one Scrapy crawler so that sites shared by two
     sources get one politeness delay; return a summary per source."""
+    flagger = Flagger.from_config(config)
+    # Each worker compiles the topics once. Started before the reactor runs, and before
+    # any crawl_runs row is written: a bad vocabulary stops the crawl here.
+    workers = Workers(config.crawl.workers, prepare=flagger.prepare)
+    try:
+        workers.start()
+        return _crawl(config, sources, workers, flagger, progress, log_level)
+    finally:
+        workers.shutdown()
+
+
+def _crawl(
+    config: Config,
+    sources: tuple[SourceConfig, ...],
+    workers: Workers,
+    flagger: Flagger,
+    progress: Progress | None,
+    log_level: str,
+) -> list[Summary]:
     archive = Archive(config.storage.path)
-    workers = Workers(config.crawl.workers)
     runs = {s.name: SourceRun(s, source_domains(s)) for s in sources}
     run_ids = {s.name: archive.start_run(s.name) for s in sources}
     settings = scrapy_settings(config, sources) | {"LOG_LEVEL": log_level}
@@ -57,7 +76,6 @@ def crawl(
     quiet_scrapy(log_level)
     interrupted = False
     try:
-        workers.start()
         process.crawl(
             crawler,
             sources=sources,
@@ -65,6 +83,7 @@ def crawl(
             archive=archive,
             runs=runs,
             workers=workers,
+            flagger=flagger,
         )
         if progress is not None:
             _start_progress(progress, runs)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -24,8 +27,11 @@ class Workers:
     ``if __name__ == "__main__":`` guard, or its workers die at start.
     """
 
-    def __init__(self, count: int = 0) -> None:
+    def __init__(self, count: int = 0, prepare: Callable[[], object] | None = None) -> None:
+        """``prepare`` (picklable) runs in each worker before its first task, e.g. to
+        compile the topics; an exception from it is raised by ``start``."""
         self.count = count or os.cpu_count() or 1
+        self.prepare = prepare
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
@@ -39,9 +45,12 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.process"])
             self._pool = ProcessPoolExecutor(
-                self.count, mp_context=context, initializer=_prepare_worker
+                self.count,
+                mp_context=context,
+                initializer=_prepare_worker,
+                initargs=(self.prepare,),
             )
-        for future in [self._pool.submit(_ready) for _ in range(self.count)]:
+        for future in [self._pool.submit(_ready, self.prepare) for _ in range(self.count)]:
             future.result()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
@@ -64,13 +73,33 @@ class Workers:
             self._pool = None
 
 
-def _prepare_worker() -> None:
+def _prepare_worker(prepare: Callable[[], object] | None) -> None:
     # Ctrl-C reaches the whole process group; the parent decides how to stop, not workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     from crawler.language import detect_language
 
     detect_language("warm-up: load the language profiles once, before the first page")
+    if prepare is not None:
+        # An exception here would only break the pool without a word; _ready runs
+        # ``prepare`` again as a task, and that raises it in the parent.
+        with contextlib.suppress(Exception):
+            prepare()
 
 
-def _ready() -> bool:
+def _exit_with_parent() -> None:
+    """End this worker when the process that started the pool dies (kill -9, a crash).
+
+    Otherwise it waits for tasks for ever: its task queue never reaches end-of-file,
+    since every worker holds both ends, and the fork server waits for the workers.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+
+def _ready(prepare: Callable[[], object] | None) -> bool:
+    if prepare is not None:
+        prepare()
     return True

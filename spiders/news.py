@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import CrawlConfig, SourceConfig
 from crawler.errors import SourceError
+from crawler.flags import Flagger
 from crawler.process import Page
 from crawler.scrapy_settings import site_key
 from crawler.urls import canonicalize, on_site, source_domains
@@ -72,11 +73,13 @@ class NewsSpider(scrapy.Spider):
         archive: Archive,
         runs: dict[str, SourceRun],
         workers: Workers,
+        flagger: Flagger | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.workers = workers
+        self.flagger = flagger  # used by the extraction pipeline, in the workers
         self.sources = sources
         self.settings_crawl = crawl
         self.archive = archive

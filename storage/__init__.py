@@ -1,5 +1,12 @@
 """The archive: one SQLite file holding every article once, the crawl frontier and crawl history."""
 
-from storage.db import Archive, ArticleRow, FeedState, StoreResult
+from storage.db import Archive, ArticleRow, FeedState, StoredText, StoreResult, VerdictRow
 
-__all__ = ["Archive", "ArticleRow", "FeedState", "StoreResult"]
+__all__ = [
+    "Archive",
+    "ArticleRow",
+    "FeedState",
+    "StoreResult",
+    "StoredText",
+    "VerdictRow",
+]

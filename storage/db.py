@@ -46,6 +46,31 @@ class ArticleRow:
 
 
 @dataclass(frozen=True)
+class VerdictRow:
+    """The verdict of one topic on one article, as the archive keeps it."""
+
+    topic: str
+    flag: bool
+    score: float
+    categories: tuple[str, ...]
+    evidence: tuple[dict[str, Any], ...]  # crawler.topics.Match as plain dicts
+    watchlist: tuple[str, ...]
+    vocabulary: str
+    classified: str = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """What reflag reads of an article, with the flag its stored verdict gave (if any)."""
+
+    id: int
+    title: str
+    text: str
+    language: str
+    flag: bool | None
+
+
+@dataclass(frozen=True)
 class StoreResult:
     """What storing a page did: a new article, a copy of one, or nothing (already there)."""
 
@@ -182,8 +207,14 @@ class Archive:
 
     # -- articles --------------------------------------------------------------------------
 
-    def store(self, article: ArticleRow, aliases: Sequence[str] = ()) -> StoreResult:
-        """Insert ``article`` once, in one transaction, and mark its URLs as done.
+    def store(
+        self,
+        article: ArticleRow,
+        aliases: Sequence[str] = (),
+        verdicts: Sequence[VerdictRow] = (),
+    ) -> StoreResult:
+        """Insert ``article`` and its ``verdicts`` once, in one transaction, and mark its
+        URLs as done.
 
         A page whose canonical URL is already archived is "known" and changes nothing
         but the URL memory; a page whose text is already archived under another URL is
@@ -200,10 +231,90 @@ class Archive:
             row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
             row["duplicate_of"] = original
             article_id = int(self.db.table("articles").insert(row).last_pk or 0)
+            self._put_verdicts((article_id, v) for v in verdicts)
             self._mark_stored(urls, article.source, article_id)
         if original is None:
             return StoreResult("new", article_id)
         return StoreResult("duplicate", article_id, original)
+
+    # -- verdicts ---------------------------------------------------------------------------
+
+    def save_verdicts(self, rows: Iterable[tuple[int, VerdictRow]]) -> None:
+        """Write (article id, verdict) pairs in one transaction, replacing older verdicts."""
+        with self._write():
+            self._put_verdicts(rows)
+
+    def verdicts(self, article_id: int) -> dict[str, VerdictRow]:
+        """The stored verdicts of one article, by topic."""
+        rows = self.db.execute(
+            f"select {', '.join(_VERDICT_COLUMNS)} from verdicts where article_id = ?",
+            [article_id],
+        ).fetchall()
+        return {row[0]: _verdict_from_row(row) for row in rows}
+
+    def texts_to_reflag(
+        self,
+        topic: str,
+        vocabulary: str,
+        *,
+        since: str | None = None,
+        everything: bool = False,
+        batch: int = 500,
+    ) -> Iterator[list[StoredText]]:
+        """Articles whose ``topic`` verdict is missing or was made with another vocabulary
+        (all of them with ``everything``), fetched or published at or after ``since``;
+        in batches by id, each read afresh so that the caller may write in between."""
+        where, params = self._reflag_filter(topic, vocabulary, since, everything)
+        after = 0
+        while True:
+            rows = self.db.execute(
+                "select a.id, a.title, a.text, a.language, v.flag from articles a"
+                " left join verdicts v on v.article_id = a.id and v.topic = ?"
+                f" where a.id > ? and {where} order by a.id limit ?",
+                [topic, after, *params, batch],
+            ).fetchall()
+            if not rows:
+                return
+            yield [
+                StoredText(
+                    r[0], r[1] or "", r[2] or "", r[3] or "", None if r[4] is None else bool(r[4])
+                )
+                for r in rows
+            ]
+            after = int(rows[-1][0])
+
+    def count_to_reflag(
+        self, topic: str, vocabulary: str, *, since: str | None = None, everything: bool = False
+    ) -> int:
+        where, params = self._reflag_filter(topic, vocabulary, since, everything)
+        row = self.db.execute(
+            "select count(*) from articles a"
+            " left join verdicts v on v.article_id = a.id and v.topic = ?"
+            f" where {where}",
+            [topic, *params],
+        ).fetchone()
+        return int(row[0])
+
+    @staticmethod
+    def _reflag_filter(
+        topic: str, vocabulary: str, since: str | None, everything: bool
+    ) -> tuple[str, list[Any]]:
+        clauses, params = ["1"], []
+        if not everything:
+            clauses.append("(v.vocabulary is null or v.vocabulary != ?)")
+            params.append(vocabulary)
+        if since is not None:
+            # published is the page's own time, zone included: compared as written.
+            clauses.append("(a.fetched >= ? or a.published >= ?)")
+            params += [since, since]
+        return " and ".join(clauses), params
+
+    def _put_verdicts(self, rows: Iterable[tuple[int, VerdictRow]]) -> None:
+        self.db.conn.executemany(
+            f"insert or replace into verdicts ({', '.join(('article_id', *_VERDICT_COLUMNS))})"
+            f" values ({', '.join('?' * (len(_VERDICT_COLUMNS) + 1))})",
+            [(article_id, *_verdict_values(v)) for article_id, v in rows],
+        )
 
     def _article_id(self, column: str, value: str) -> int | None:
         row = self.db.execute(
@@ -443,6 +554,49 @@ class Archive:
                 f"cannot write to the archive {self.path}: {e}",
                 hint="check free disk space and that no other program holds the file",
             ) from e
+
+
+_VERDICT_COLUMNS = (
+    "topic",
+    "flag",
+    "score",
+    "categories",
+    "evidence",
+    "watchlist",
+    "vocabulary",
+    "classified",
+)
+
+
+def _verdict_values(v: VerdictRow) -> tuple[Any, ...]:
+    return (
+        v.topic,
+        int(v.flag),
+        v.score,
+        _json(list(v.categories)),
+        _json(list(v.evidence)),
+        _json(list(v.watchlist)),
+        v.vocabulary,
+        v.classified,
+    )
+
+
+def _verdict_from_row(row: Sequence[Any]) -> VerdictRow:
+    topic, flag, score, categories, evidence, watchlist, vocabulary, classified = row
+    return VerdictRow(
+        topic=topic,
+        flag=bool(flag),
+        score=score,
+        categories=tuple(json.loads(categories or "[]")),
+        evidence=tuple(json.loads(evidence or "[]")),
+        watchlist=tuple(json.loads(watchlist or "[]")),
+        vocabulary=vocabulary,
+        classified=classified,
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 RUN_COUNTS = ("requests", "pages", "not_modified", "new_articles", "duplicates", "skipped")

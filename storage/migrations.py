@@ -102,6 +102,34 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
+def m002_verdicts(db: Database) -> None:
+    # One verdict per article and topic, written in the transaction that stores the
+    # article (so none exists without it) and rewritten by `newsmon reflag`.
+    db.table("verdicts").create(
+        {
+            "article_id": int,
+            "topic": str,
+            "flag": int,  # 1 = about the topic (or names a watchlist person), else 0
+            "score": float,  # 0..1; 0.5 is the flagging line
+            "categories": str,  # JSON list, most evidence first
+            "evidence": str,  # JSON list of matches: term, category, sentence, start, end,
+            #                   field (title | text), entry (vocabulary entry or listed name)
+            "watchlist": str,  # JSON list of the watchlist names found
+            "vocabulary": str,  # hash of vocabulary + watchlist + classifier it came from
+            "classified": str,  # ISO 8601 UTC; articles.fetched stays the first sighting
+        },
+        pk=("article_id", "topic"),
+        not_null={"article_id", "topic", "flag", "score", "vocabulary", "classified"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    # "Flagged articles of a topic, newest first" is an index range scan, not a table scan.
+    db.table("verdicts").create_index(["topic", "flag", "article_id"])
+    # "... fetched in the last 7 days": article ids grow with fetched, so the window is
+    # found by this index and bounds the range above.
+    db.table("articles").create_index(["fetched"], if_not_exists=True)
+
+
+@migrations()
 def m004_outbox(db: Database) -> None:
     # Every alert goes through here before it reaches the mail server: a message is
     # queued (with the marks below) in one transaction, and marked sent only after the

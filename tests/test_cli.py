@@ -8,18 +8,18 @@ import sqlite3
 import subprocess
 import time
 
-import storage.migrations
+from sqlite_utils import Database
+
+from storage.migrations import migrations
 from tests.conftest import NEWSMON, Newsmon
 from tests.pages import article_html, listing_html, rss2
 from tests.sitekit import Route
 
-# Migrations are numbered m001_..., m002_...: the newest is the highest name.
-LATEST_MIGRATION = max(
-    name for name in vars(storage.migrations) if name[:1] == "m" and name[1:4].isdigit()
-)
+LATEST_MIGRATION = migrations.pending(Database(memory=True))[-1].name
 
 
 def test_extract_prints_the_article_as_json(newsmon: Newsmon):
+    newsmon.configure("")  # --json classifies with the config's topics and watchlist
     page = newsmon.tmp_path / "page.html"
     html = article_html(
         "Україна повернула з полону 95 захисників", canonical="https://example.ua/news/1.html"
@@ -85,9 +85,9 @@ def test_migrate_creates_the_archive(newsmon: Newsmon):
     )
     result = newsmon.run("migrate")
     assert result.returncode == 0, result.stderr
-    assert f"schema at {LATEST_MIGRATION}" in result.stdout
+    assert result.stdout == f"{newsmon.db_path}: schema at {LATEST_MIGRATION}\n"
     tables = {r["name"] for r in newsmon.rows("select name from sqlite_master where type='table'")}
-    assert {"articles", "articles_fts", "urls", "feed_state", "crawl_runs"} <= tables
+    assert {"articles", "articles_fts", "urls", "feed_state", "crawl_runs", "verdicts"} <= tables
 
 
 def test_kill_9_mid_crawl_leaves_no_half_article_and_the_next_crawl_finishes(newsmon: Newsmon):
@@ -120,6 +120,11 @@ def test_kill_9_mid_crawl_leaves_no_half_article_and_the_next_crawl_finishes(new
     assert 0 < stored_at_kill < 40
 
     assert newsmon.rows("pragma integrity_check") == [{"integrity_check": "ok"}]
+    unjudged = newsmon.rows(
+        "select count(*) as n from articles a left join verdicts v on v.article_id = a.id"
+        " where v.article_id is null"
+    )
+    assert unjudged == [{"n": 0}], "every stored article has its verdict"
     result = newsmon.run("crawl")
     assert result.returncode == 0, result.stderr
     assert _stored(newsmon) == 40

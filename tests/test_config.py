@@ -512,3 +512,160 @@ def test_smtp_password_is_read_at_call_time(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("NEWSMON_TEST_PW", "secret")
     assert smtp_password(smtp) == "secret"
     assert smtp_password(SmtpConfig(host="h")) is None
+
+
+# --- topics and watchlist --------------------------------------------------------------
+
+
+def test_topics_and_watchlist_default_to_captivity_and_nobody(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.topics.enabled == ("captivity",)
+    assert config.topics.vocabulary == {}
+    assert config.watchlist.people == ()
+
+
+def test_watchlist_and_vocabulary_changes_are_read(tmp_path: Path) -> None:
+    text = (
+        '[watchlist]\npeople = ["Олександр Шумков", "  Анна-Марія   Дем\'яненко "]\n'
+        '[topics.captivity.uk.terms.pow]\n"нове слово" = 1.0\n"полон" = 0\n'
+        "[topics.captivity.topic]\nthreshold = 1.5\n"
+    )
+    config = load_config(write(tmp_path, text))
+    assert config.watchlist.people == ("Олександр Шумков", "Анна-Марія Дем'яненко")
+    assert config.topics.vocabulary == {
+        "captivity": {
+            "uk": {"terms": {"pow": {"нове слово": 1.0, "полон": 0}}},
+            "topic": {"threshold": 1.5},
+        }
+    }
+
+
+def test_a_new_topic_is_enabled_and_defined_in_the_config(tmp_path: Path) -> None:
+    text = (
+        '[topics]\nenabled = ["captivity", "corruption"]\n'
+        '[topics.corruption.uk]\ntraps = ["хабар долі"]\n'
+        '[topics.corruption.uk.terms.bribe]\n"хабар" = 1.0\n'
+    )
+    config = load_config(write(tmp_path, text))
+    assert config.topics.enabled == ("captivity", "corruption")
+    assert set(config.topics.vocabulary) == {"corruption"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "message"),
+    [
+        (
+            '[topics.captivity.uk.terms.pow]\n"слово" = "high"\n',
+            2,
+            "topics.captivity.uk.terms.pow.слово",
+            "must be a weight: a number, 1.0 = enough on its own, 0 = disabled; not str",
+        ),
+        (
+            '[topics.captivity.uk.terms.pow]\n"слово" = -1\n',
+            2,
+            "topics.captivity.uk.terms.pow.слово",
+            "must not be negative",
+        ),
+        (
+            '[topics.captivity.uk.terms.pow]\n"слово" = true\n',
+            2,
+            "topics.captivity.uk.terms.pow.слово",
+            "must be a weight",
+        ),
+        (
+            '# x\n[topics.captivity.de.terms.pow]\n"Gefangene" = 1.0\n',
+            2,
+            "topics.captivity.de",
+            "unknown language 'de' (known: uk, ru, en; or [topic] for scoring settings)",
+        ),
+        (
+            "[topics.captivity.uk]\ntermz = {}\n",
+            2,
+            "topics.captivity.uk.termz",
+            "unknown key (known: context, requires, stopwords, terms, traps)",
+        ),
+        (
+            '[topics.captivity.uk]\ntraps = ["", "обмін думками"]\n',
+            2,
+            "topics.captivity.uk.traps",
+            "must be a list of words or phrases",
+        ),
+        (
+            '[topics.captivity.uk.context]\nlink = "ЗСУ"\n',
+            2,
+            "topics.captivity.uk.context.link",
+            "must be a list of words or phrases",
+        ),
+        (
+            '[topics.captivity.topic]\nthreshold = "high"\n',
+            2,
+            "topics.captivity.topic.threshold",
+            "must be an integer or a number, not str",
+        ),
+        (
+            '[topics.corruption.uk.terms.bribe]\n"хабар" = 1.0\n',
+            1,
+            "topics.corruption",
+            "topic 'corruption' is not in topics.enabled; add it there or remove its tables",
+        ),
+        (
+            '[topics]\nenabled = ["Captivity"]\n',
+            2,
+            "topics.enabled",
+            "'Captivity' is not a topic name",
+        ),
+        (
+            '[topics]\nenabled = ["captivity", "captivity"]\n',
+            2,
+            "topics.enabled",
+            "lists a topic twice",
+        ),
+        (
+            '[watchlist]\npeople = ["Шумков", 42]\n',
+            2,
+            "watchlist.people",
+            "42 is not a name: write given name and surname in letters",
+        ),
+        (
+            '[watchlist]\npeople = ["Олександр Шумков", "Олександр  Шумков"]\n',
+            2,
+            "watchlist.people",
+            "lists 'Олександр Шумков' twice",
+        ),
+        (
+            '[watchlist]\npeople = ["Агент 007"]\n',
+            2,
+            "watchlist.people",
+            "'Агент 007' is not a name",
+        ),
+        (
+            '[watchlist]\nnames = ["Олександр Шумков"]\n',
+            2,
+            "watchlist.names",
+            "unknown key (known: people)",
+        ),
+        (
+            '[topics]\nenabled = []\n[watchlist]\npeople = ["Олександр Шумков"]\n',
+            4,
+            "watchlist.people",
+            "needs a topic in topics.enabled",
+        ),
+    ],
+)
+def test_bad_topics_and_watchlist_name_line_and_key(
+    tmp_path: Path, text: str, line: int, key: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    assert config_error(path).startswith(f"{path}:{line}: {key}: {message}")
+
+
+def test_topics_can_be_switched_off_for_one_run(tmp_path: Path) -> None:
+    path = write(tmp_path, '[watchlist]\npeople = ["Олександр Шумков"]\n')
+    assert load_config(path, ["watchlist.people=[]", "topics.enabled=[]"]).topics.enabled == ()
+    assert "-s topics.enabled: " in config_error(path, ["topics.enabled=captivity"])
+
+
+def test_shipped_config_enables_captivity_and_watches_nobody(shipped) -> None:
+    assert shipped.topics.enabled == ("captivity",)
+    assert shipped.topics.vocabulary == {}
+    assert shipped.watchlist.people == ()

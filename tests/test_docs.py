@@ -19,7 +19,8 @@ CONFIG = (ROOT / "config.toml").read_text(encoding="utf-8")
     "section, key",
     [("storage", f.name) for f in fields(StorageConfig)]
     + [("crawl", f.name) for f in fields(CrawlConfig)]
-    + [("sources", f.name) for f in fields(SourceConfig)],
+    + [("sources", f.name) for f in fields(SourceConfig)]
+    + [("topics", "enabled"), ("watchlist", "people")],
 )
 def test_config_keys_are_in_the_shipped_config(section: str, key: str) -> None:
     assert f"{key} " in CONFIG or f"{key}=" in CONFIG, f"{section}.{key} missing from config.toml"
@@ -28,6 +29,11 @@ def test_config_keys_are_in_the_shipped_config(section: str, key: str) -> None:
 @pytest.mark.parametrize("key", [f.name for f in fields(CrawlConfig)])
 def test_crawl_keys_are_in_the_readme(key: str) -> None:
     assert f"crawl.{key}" in README, f"crawl.{key} not described in README.md"
+
+
+@pytest.mark.parametrize("key", ["topics.enabled", "watchlist.people", "[topics.<name>"])
+def test_topic_keys_are_in_the_readme(key: str) -> None:
+    assert key in README, f"{key} not described in README.md"
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
