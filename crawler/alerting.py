@@ -94,4 +94,9 @@ def queue_health_notice(
 def deliver(config: Config, should_stop: Any = lambda: False) -> Delivery:
     """One delivery round on a connection of its own (run it in a thread)."""
     with Archive(config.storage.path) as archive:
-        return deliver_due(archive, transport_for(config.alerts), should_stop=should_stop)
+        return deliver_due(
+            archive,
+            transport_for(config.alerts),
+            should_stop=should_stop,
+            first_retry=config.alerts.retry,
+        )

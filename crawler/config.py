@@ -120,6 +120,7 @@ class AlertsConfig:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     # [alerts] to (as the subscriber "default") first, then each [[alerts.subscribers]]
     subscribers: tuple[SubscriberConfig, ...] = ()
+    retry: float = 60.0  # first retry of an undelivered alert after this; doubles up to 1 h
 
     def subscriber(self, name: str) -> SubscriberConfig:
         for subscriber in self.subscribers:
@@ -441,6 +442,13 @@ class _Validator:
             folder=self._path(folder) if folder else storage.path.parent / "alerts",
             smtp=smtp,
             subscribers=tuple(subscribers),
+            retry=self._convert(
+                "alerts",
+                None,
+                "retry",
+                self._get(raw, "alerts", None, "retry", (str, int, float), AlertsConfig.retry),
+                _every,
+            ),
         )
 
     def _table_in(self, raw: dict[str, Any], section: str, name: str) -> dict[str, Any]:
@@ -636,7 +644,7 @@ SUBSCRIBER_KEYS = {
     "categories",
     "watchlist_only",
 }
-ALERTS_KEYS = (SUBSCRIBER_KEYS - {"name"}) | {"from", "folder", "smtp", "subscribers"}
+ALERTS_KEYS = (SUBSCRIBER_KEYS - {"name"}) | {"from", "folder", "smtp", "subscribers", "retry"}
 # Topic names become database values and packaged file names (crawler/vocab/<name>.toml).
 _TOPIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _NAME_RULE = " (lower-case letters, digits and '_', starting with a letter)"

@@ -135,9 +135,16 @@ class Daemon:
                 misfire_grace_time=max(1, int(source.every)),
             )
 
-        # Retries of alerts that could not be delivered (backoff up to an hour).
+        # Retries of alerts that could not be delivered (backoff up to an hour), and at
+        # start whatever was left waiting. A cheap query when nothing is due.
         scheduler.add_job(
-            self.deliver, "interval", seconds=60, id="deliver", max_instances=1, coalesce=True
+            self.deliver,
+            "interval",
+            seconds=max(1.0, min(60.0, self.config.alerts.retry)),
+            id="deliver",
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
         )
         for subscriber in self.config.alerts.subscribers:
             if subscriber.mode == "digest":
@@ -430,6 +437,9 @@ def _run_reactor(
         try:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, daemon.request_stop, signum)
+            waiting = archive.retry_now()
+            if waiting:
+                log.info("%d alerts waiting from before: delivering now", waiting)
             scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
             daemon.schedule(scheduler)
             scheduler.start()

@@ -73,9 +73,9 @@ class Delivery:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff(attempts: int) -> float:
+def backoff(attempts: int, first: float = FIRST_RETRY) -> float:
     """Seconds to wait after the ``attempts``-th failed attempt: 1 min doubling to 1 h."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
+    return min(first * 2 ** max(attempts - 1, 0), MAX_RETRY)
 
 
 def iso(moment: datetime) -> str:
@@ -185,6 +185,7 @@ def deliver_due(
     transport: Transport,
     now: datetime | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    first_retry: float = FIRST_RETRY,
 ) -> Delivery:
     """Send every message whose time has come, over one connection; record each outcome.
 
@@ -202,7 +203,7 @@ def deliver_due(
         with transport.session() as session:
             while pending and not should_stop():
                 entry, data = pending.pop(0)
-                _deliver_one(archive, session, entry, data, now, result)
+                _deliver_one(archive, session, entry, data, now, result, first_retry)
                 if not pending:
                     # Each message handled is no longer due (sent, failed, or retried
                     # later), so this ends once the backlog is through.
@@ -210,7 +211,7 @@ def deliver_due(
     except DeliveryError as e:
         # The route itself failed (no connection, TLS, login): no message was at fault.
         for entry, _ in pending:
-            _record_failure(archive, entry, e, now, result)
+            _record_failure(archive, entry, e, now, result, first_retry)
     return result
 
 
@@ -221,12 +222,13 @@ def _deliver_one(
     data: bytes,
     now: datetime,
     result: Delivery,
+    first_retry: float,
 ) -> None:
     envelope = Envelope(entry.sender, entry.recipients, data, entry.message_id)
     try:
         receipt = session.send(envelope)
     except DeliveryError as e:
-        _record_failure(archive, entry, e, now, result)
+        _record_failure(archive, entry, e, now, result, first_retry)
         return
     # A crash right here re-sends this message once, with the same Message-ID.
     note = f"refused: {'; '.join(receipt.refused)}" if receipt.refused else None
@@ -238,11 +240,16 @@ def _deliver_one(
 
 
 def _record_failure(
-    archive: Archive, entry: OutboxEntry, error: DeliveryError, now: datetime, result: Delivery
+    archive: Archive,
+    entry: OutboxEntry,
+    error: DeliveryError,
+    now: datetime,
+    result: Delivery,
+    first_retry: float = FIRST_RETRY,
 ) -> None:
     result.errors.append(f"alert {entry.id}: {error}")
     if error.transient:
-        retry = now + timedelta(seconds=backoff(entry.attempts + 1))
+        retry = now + timedelta(seconds=backoff(entry.attempts + 1, first_retry))
         archive.mark_failed(entry.id, str(error), iso(retry), iso(now))
         result.retrying += 1
         log.warning("alert %s not delivered, retrying at %s: %s", entry.id, iso(retry), error)

@@ -533,6 +533,17 @@ class Archive:
                 [error, next_attempt, next_attempt, now or utc_now(), outbox_id],
             )
 
+    def retry_now(self, now: str | None = None) -> int:
+        """Make every queued (not given-up) message due now; return how many. At start:
+        whatever was waiting out a backoff may find the server back."""
+        with self._write():
+            cursor = self.db.execute(
+                "update outbox set next_attempt = ?"
+                " where sent is null and failed is null and next_attempt > ?",
+                [now or utc_now(), now or utc_now()],
+            )
+            return cursor.rowcount
+
     def retry_failed(self, now: str | None = None) -> int:
         """Put every given-up message back in the queue, due now; return how many."""
         with self._write():

@@ -53,7 +53,7 @@ def start(newsmon: Newsmon) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     for process in started:
         if process.poll() is None:
             process.kill()
-            process.wait()
+        process.communicate()  # reaps it and closes its pipes
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
