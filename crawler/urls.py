@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from crawler.config import SourceConfig
 
@@ -29,7 +29,10 @@ def canonicalize(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not TRACKING_PARAMS.match(k)
     ]
-    path = parts.path or "/"
+    # Percent-encoded as Scrapy sends it (UTF-8, existing escapes kept): a feed's
+    # /news/випуск-1 and the response's /news/%D0%B2... must be one key, or the first
+    # stays pending for ever and is fetched again on every crawl.
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~")
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
 
 

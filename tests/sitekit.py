@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 
 @dataclass
@@ -93,7 +94,8 @@ class TestSite:
     # -- serving ---------------------------------------------------------------------------
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
-        route = self.routes.get(h.path)
+        # Like a real server: /news/%D0%B2... is the page added as /news/в...
+        route = self.routes.get(h.path) or self.routes.get(unquote(h.path))
         status = 404 if route is None else route.status
         if route is not None and route.conditional and _not_modified(h, route):
             status = 304

@@ -295,3 +295,25 @@ def test_a_feed_whose_links_are_all_off_site_is_reported(newsmon: Newsmon):
     assert result.returncode == 0
     assert "none of the 1 links found is on 127.0.0.1: set domains" in result.stderr
     assert site.requests_to("/news/") == []
+
+
+def test_a_cyrillic_slug_is_one_url_fetched_once(newsmon: Newsmon):
+    site = newsmon.site
+    site.add("/news/обмін-полоненими-1.html", article_html("Новина про укриття з кирилицею"))
+    site.add("/rss.xml", rss2([site.url("/news/обмін-полоненими-1.html")]))
+    newsmon.configure(_source(newsmon, feeds=["/rss.xml"]))
+
+    assert newsmon.run("crawl").returncode == 0
+    assert newsmon.run("crawl").returncode == 0
+
+    # One key per URL, the percent-encoded form Scrapy sends; nothing left pending.
+    urls = newsmon.rows("select url, state from urls")
+    assert urls == [
+        {
+            "url": site.url(
+                "/news/%D0%BE%D0%B1%D0%BC%D1%96%D0%BD-%D0%BF%D0%BE%D0%BB%D0%BE%D0%BD%D0%B5%D0%BD%D0%B8%D0%BC%D0%B8-1.html"
+            ),
+            "state": "stored",
+        }
+    ]
+    assert len(site.requests_to("/news/")) == 1
