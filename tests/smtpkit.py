@@ -74,8 +74,9 @@ class SmtpServer:
         login: tuple[str, str] | None = None,
         ca: trustme.CA | None = None,
         port: int | None = None,
+        handler: Handler | None = None,
     ) -> None:
-        self.handler = Handler()
+        self.handler = handler or Handler()
         self.port = port or free_port()
         self.login = login
         self.logins: list[str] = []
