@@ -505,7 +505,8 @@ def _reflag_line(c: Any, final: bool = False) -> str:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Show each source's last crawl, its result and new articles, failed crawls in a
-    row and health (ok, failing, blocked, silent), and the archive's size.
+    row and health (ok, failing, blocked, silent); alerts waiting, sent and refused;
+    and the archive's size.
 
     Example: newsmon status
     """
@@ -517,12 +518,23 @@ def status(ctx: click.Context, as_json: bool) -> None:
     with Archive(path) as archive:
         sources = overview(archive)
         articles = archive.db["articles"].count
+        alerts = archive.outbox_counts()
     size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
     if as_json:
-        record = {"archive": str(path), "bytes": size, "articles": articles, "sources": sources}
+        record = {
+            "archive": str(path),
+            "bytes": size,
+            "articles": articles,
+            "alerts": alerts,
+            "sources": sources,
+        }
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
     click.echo(f"archive {path}: {articles} articles, {size / 1e6:.1f} MB")
+    click.echo(
+        f"alerts: {alerts['queued']} waiting, {alerts['sent']} sent, "
+        f"{alerts['failed']} refused for good (see: newsmon alerts pending)"
+    )
     header = ("source", "last crawl (UTC)", "status", "new", "failed in a row", "health")
     rows = [header] + [
         (

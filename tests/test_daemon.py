@@ -168,6 +168,9 @@ def test_a_blocked_source_is_reported_once_then_its_recovery(
     assert status.returncode == 0, status.stderr
     record = json.loads(status.stdout)
     assert record["articles"] == 1
+    assert record["alerts"] == {"queued": 0, "failed": 0, "sent": 2}
     [source] = record["sources"]
     assert (source["source"], source["health"], source["failures_in_a_row"]) == ("test-uk", "ok", 0)
-    assert newsmon.run("status").stdout.splitlines()[2].split()[0] == "test-uk"
+    lines = newsmon.run("status").stdout.splitlines()
+    assert lines[1].startswith("alerts: 0 waiting, 2 sent, 0 refused for good")
+    assert lines[3].split()[0] == "test-uk"
