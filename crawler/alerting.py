@@ -71,21 +71,15 @@ def health_subscribers(config: Config) -> list[SubscriberConfig]:
 
 
 def queue_health_notice(
-    config: Config,
-    archive: Archive,
-    source: str,
-    state: str,
-    subject: str,
-    body: str,
-    now: datetime,
+    config: Config, archive: Archive, subject: str, lines: list[str], now: datetime
 ) -> None:
     for subscriber in health_subscribers(config):
         queue_notice(
             archive,
             subscriber,
-            key=f"health:{source}:{state}:{now:%Y%m%dT%H%M%S}",
+            key=f"health:{now:%Y%m%dT%H%M%S.%f}",
             subject=subject,
-            lines=[body],
+            lines=lines,
             sender=config.alerts.sender,
             now=now,
         )

@@ -137,15 +137,17 @@ class Daemon:
 
         # Retries of alerts that could not be delivered (backoff up to an hour), and at
         # start whatever was left waiting. A cheap query when nothing is due.
-        scheduler.add_job(
-            self.deliver,
-            "interval",
-            seconds=max(1.0, min(60.0, self.config.alerts.retry)),
-            id="deliver",
-            next_run_time=now,
-            max_instances=1,
-            coalesce=True,
-        )
+        pace = max(1.0, min(60.0, self.config.alerts.retry))
+        for job in (self.tell_health, self.deliver):
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=pace,
+                id=job.__name__,
+                next_run_time=now,
+                max_instances=1,
+                coalesce=True,
+            )
         for subscriber in self.config.alerts.subscribers:
             if subscriber.mode == "digest":
                 scheduler.add_job(
@@ -174,14 +176,6 @@ class Daemon:
 
         if queue_new_reports(self.config, self.archive, datetime.now(UTC), "digest"):
             await self.deliver()
-
-    async def notify(self, source: str, state: str, subject: str, body: str) -> None:
-        """Queue a health notice for the operator and deliver it."""
-        from crawler.alerting import queue_health_notice
-
-        now = datetime.now(UTC)
-        queue_health_notice(self.config, self.archive, source, state, subject, body, now)
-        await self.deliver()
 
     async def deliver(self) -> None:
         """Deliver what is due, in a thread (SMTP may hang for its timeout); one round at
@@ -283,8 +277,8 @@ class Daemon:
 
     async def check_health(self, summary: Any) -> None:
         """Judge the source after its crawl; on a change of state, one notice."""
-        from crawler.health import assess, notice
-        from storage.health import last_new_and_first_crawl, recent_runs, reported, save_reported
+        from crawler.health import assess, describe
+        from storage.health import last_new_and_first_crawl, recent_runs, reported, save_health
 
         source = self.config.source(summary.source)
         crawl = self.config.crawl
@@ -297,12 +291,28 @@ class Daemon:
             failures=crawl.failures,
             silence=crawl.silence if source.silence is None else source.silence,
         )
-        message = notice(source.name, reported(self.archive, source.name), health)
-        save_reported(self.archive, source.name, health)
-        if message is not None:
-            subject, body = message
-            log.warning("%s", body)
-            await self.notify(source.name, health.state, subject, body)
+        previous = reported(self.archive, source.name)
+        if save_health(self.archive, source.name, health):
+            log.warning("%s", describe(source.name, previous.state, health))
+
+    async def tell_health(self) -> None:
+        """Queue one notice with the changes of health not yet told, then deliver it.
+
+        Run every delivery interval rather than per crawl: when the network goes down,
+        every source fails within minutes, and that is one message, not forty."""
+        from crawler.alerting import queue_health_notice
+        from crawler.health import summarize
+        from storage.health import mark_notified, owed_notices
+
+        changes = owed_notices(self.archive)
+        if not changes:
+            return
+        subject, lines = summarize(changes)
+        now = datetime.now(UTC)
+        queue_health_notice(self.config, self.archive, subject, lines, now)
+        # After queuing: a crash in between tells the change twice rather than never.
+        mark_notified(self.archive, [c["source"] for c in changes])
+        await self.deliver()
 
     async def _stop_crawl(self, crawler: Any, task: asyncio.Task[None]) -> None:
         """Ask the crawl to close; do not wait for it longer than the graces. Its run is

@@ -64,16 +64,30 @@ def assess(
     return Health(OK)
 
 
-def notice(source: str, old: Health, new: Health) -> tuple[str, str] | None:
-    """(subject, body) of the message for a change of health, or None if nothing changed
-    that a reader needs to hear about."""
-    if new.state == old.state:
-        return None
+_WHAT = {"failing": "is failing", "blocked": "is blocked by the site", "silent": "has gone silent"}
+
+
+def describe(source: str, previous: str, new: Health) -> str:
+    """One line on a change of health."""
     if new.ok:
-        return f"newsmon: {source} is back", f"{source} works again (it was {old.state})."
-    what = {
-        "failing": "is failing",
-        "blocked": "is blocked by the site",
-        "silent": "has gone silent",
-    }.get(new.state, new.state)
-    return f"newsmon: {source} {what}", f"{source} {what}: {new.detail}"
+        return f"{source} works again (it was {previous})."
+    return f"{source} {_WHAT.get(new.state, new.state)}: {new.detail}"
+
+
+def summarize(changes: Sequence[dict[str, Any]]) -> tuple[str, list[str]]:
+    """(subject, lines) of one notice for the changes ``{source, state, previous, detail}``
+    not yet told: one source names it; many (the network was down) are counted."""
+    lines = [
+        describe(c["source"], c.get("previous") or OK, Health(c["state"], c.get("detail") or ""))
+        for c in changes
+    ]
+    if len(changes) == 1:
+        change = changes[0]
+        what = "is back" if change["state"] == OK else _WHAT.get(change["state"], change["state"])
+        return f"newsmon: {change['source']} {what}", lines
+    counts: dict[str, int] = {}
+    for c in changes:
+        label = "back" if c["state"] == OK else c["state"]
+        counts[label] = counts.get(label, 0) + 1
+    parts = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+    return f"newsmon: {len(changes)} sources changed health ({parts})", lines

@@ -39,16 +39,38 @@ def reported(archive: Archive, source: str) -> Health:
     return Health(rows[0]["state"], rows[0]["detail"] or "") if rows else Health("ok")
 
 
-def save_reported(archive: Archive, source: str, health: Health) -> None:
+def save_health(archive: Archive, source: str, health: Health) -> bool:
+    """Record the judgement; True if the state changed (a notice is then owed)."""
     now = utc_now()
     with archive._write():
         table = archive.db.table("source_health")
         old = reported(archive, source)
-        since = now if old.state != health.state else None
-        row = {"source": source, "state": health.state, "detail": health.detail, "checked": now}
-        if since or not table.count_where("source = ?", [source]):
-            row["since"] = now
+        known = bool(table.count_where("source = ?", [source]))
+        row: dict[str, Any] = {"source": source, "detail": health.detail, "checked": now}
+        changed = old.state != health.state
+        if changed:
+            row.update(state=health.state, previous=old.state, since=now, notified=None)
+        elif not known:  # first judgement, healthy: nothing to tell
+            row.update(state=health.state, since=now, notified=now)
         table.upsert(row, pk="source")
+    return changed
+
+
+def owed_notices(archive: Archive) -> list[dict[str, Any]]:
+    """Changes of health not yet in a queued notice, oldest first."""
+    if not archive.db["source_health"].exists():
+        return []
+    sql = "select * from source_health where notified is null order by since, source"
+    return [dict(r) for r in archive.db.query(sql)]
+
+
+def mark_notified(archive: Archive, sources: list[str]) -> None:
+    marks = ", ".join("?" * len(sources))
+    with archive._write():
+        archive.db.execute(
+            f"update source_health set notified = ? where source in ({marks})",
+            [utc_now(), *sources],
+        )
 
 
 def overview(archive: Archive) -> list[dict[str, Any]]:

@@ -172,10 +172,20 @@ def m004_outbox(db: Database) -> None:
 
 @migrations()
 def m005_source_health(db: Database) -> None:
-    # The health each source was last reported in, so that a notice goes out once per
-    # change (failing, blocked, silent, back to ok), not once per crawl.
+    # The health each source was last judged in, so that a notice goes out once per
+    # change (failing, blocked, silent, back to ok), not once per crawl. A change waits
+    # here (notified NULL) until a notice carrying it is queued: none is lost in a crash,
+    # and the changes of one minute (the network down: every source) make one message.
     db.table("source_health").create(
-        {"source": str, "state": str, "detail": str, "since": str, "checked": str},
+        {
+            "source": str,
+            "state": str,  # ok | failing | blocked | silent
+            "detail": str,
+            "previous": str,  # the state before the last change
+            "since": str,
+            "checked": str,
+            "notified": str,  # when a notice of the last change was queued
+        },
         pk="source",
         not_null={"source", "state"},
     )

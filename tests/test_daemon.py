@@ -142,7 +142,7 @@ def test_a_crawl_longer_than_max_duration_is_stopped_and_recorded(
 def test_a_blocked_source_is_reported_once_then_its_recovery(
     newsmon: Newsmon, start: Callable[..., subprocess.Popen[str]]
 ):
-    alerts = '[alerts]\nfrom = "newsmon@example.org"\nto = ["ops@example.org"]\n'
+    alerts = '[alerts]\nfrom = "newsmon@example.org"\nto = ["ops@example.org"]\nretry = "1s"\n'
     newsmon.configure(_source(newsmon) + alerts, failures=2)
     newsmon.site.add("/feed.xml", Route(b"Forbidden", status=403))
     daemon = start()
@@ -151,6 +151,7 @@ def test_a_blocked_source_is_reported_once_then_its_recovery(
     _wait_for(lambda: _count(newsmon, "select count(*) n from crawl_runs") >= 4)
     _publish(newsmon, "a-1")  # the site lets us in again
     _wait_for(lambda: _count(newsmon, "select count(*) n from source_health where state = 'ok'"))
+    _wait_for(lambda: len(list((newsmon.tmp_path / "alerts").glob("*.eml"))) == 2)
 
     daemon.send_signal(signal.SIGTERM)
     _, stderr = daemon.communicate(timeout=15)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from crawler.health import Health, assess, notice
+from crawler.health import Health, assess, summarize
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -45,12 +45,21 @@ def test_a_new_source_gets_its_whole_allowance_before_it_is_silent() -> None:
     assert young.state == "ok"
 
 
-def test_notices_on_changes_only() -> None:
-    failing = Health("failing", "3 failed crawls in a row")
-    assert notice("unian-uk", Health("ok"), Health("ok")) is None
-    assert notice("unian-uk", failing, failing) is None
-    subject, body = notice("unian-uk", Health("ok"), failing) or ("", "")
+def change(source: str, state: str, previous: str = "ok") -> dict[str, str]:
+    return {"source": source, "state": state, "previous": previous, "detail": "3 failed crawls"}
+
+
+def test_a_notice_names_one_change() -> None:
+    subject, lines = summarize([change("unian-uk", "failing")])
     assert subject == "newsmon: unian-uk is failing"
-    assert "3 failed crawls" in body
-    back = notice("unian-uk", failing, Health("ok"))
-    assert back is not None and "back" in back[0]
+    assert lines == ["unian-uk is failing: 3 failed crawls"]
+    subject, lines = summarize([change("unian-uk", "ok", previous="blocked")])
+    assert subject == "newsmon: unian-uk is back"
+    assert lines == ["unian-uk works again (it was blocked)."]
+
+
+def test_many_changes_at_once_make_one_notice() -> None:
+    changes = [change(f"s{i}", "failing") for i in range(40)] + [change("x", "ok", "silent")]
+    subject, lines = summarize(changes)
+    assert subject == "newsmon: 41 sources changed health (1 back, 40 failing)"
+    assert len(lines) == 41
