@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -123,11 +123,7 @@ class AlertsConfig:
     retry: float = 60.0  # first retry of an undelivered alert after this; doubles up to 1 h
 
     def subscriber(self, name: str) -> SubscriberConfig:
-        for subscriber in self.subscribers:
-            if subscriber.name == name:
-                return subscriber
-        known = ", ".join(s.name for s in self.subscribers) or "none"
-        raise ConfigError(f"no subscriber named {name!r}", hint=f"configured subscribers: {known}")
+        return _by_name(self.subscribers, name, "subscriber")
 
 
 @dataclass(frozen=True)
@@ -158,11 +154,18 @@ class Config:
     watchlist: WatchlistConfig = field(default_factory=WatchlistConfig)
 
     def source(self, name: str) -> SourceConfig:
-        for source in self.sources:
-            if source.name == name:
-                return source
-        known = ", ".join(s.name for s in self.sources) or "none"
-        raise ConfigError(f"no source named {name!r}", hint=f"configured sources: {known}")
+        return _by_name(self.sources, name, "source")
+
+
+_Named = TypeVar("_Named", SourceConfig, SubscriberConfig)
+
+
+def _by_name(items: Sequence[_Named], name: str, what: str) -> _Named:
+    for item in items:
+        if item.name == name:
+            return item
+    known = ", ".join(i.name for i in items) or "none"
+    raise ConfigError(f"no {what} named {name!r}", hint=f"configured {what}s: {known}")
 
 
 def smtp_password(smtp: SmtpConfig) -> str | None:

@@ -393,16 +393,14 @@ def _in_thread(fn: Callable[[], Any]) -> asyncio.Future[Any]:
 
 def run(config: Config, sources: tuple[SourceConfig, ...], log_level: str = "INFO") -> int:
     """Run the daemon in this process until SIGTERM or SIGINT; return the exit code."""
-    from crawler.flags import Flagger
-    from crawler.workers import Workers
+    from crawler.runner import extraction_workers
     from storage.db import Archive
 
     lock = ArchiveLock(config.storage.path)
     lock.acquire()
-    flagger = Flagger.from_config(config)
+    # The workers stay warm for the daemon's lifetime.
+    flagger, workers = extraction_workers(config)
     archive = Archive(config.storage.path)
-    # Each worker compiles the topics once, and stays warm for the daemon's lifetime.
-    workers = Workers(config.crawl.workers, prepare=flagger.prepare)
     try:
         # Before the reactor: starting the pool blocks a second or two (see Workers.start).
         workers.start()

@@ -48,15 +48,21 @@ def crawl(
 ) -> list[Summary]:
     """Crawl ``sources`` once, all in one Scrapy crawler so that sites shared by two
     sources get one politeness delay; return a summary per source."""
-    flagger = Flagger.from_config(config)
-    # Each worker compiles the topics once. Started before the reactor runs, and before
-    # any crawl_runs row is written: a bad vocabulary stops the crawl here.
-    workers = Workers(config.crawl.workers, prepare=flagger.prepare)
+    # Started before the reactor runs, and before any crawl_runs row is written: a bad
+    # vocabulary stops the crawl here.
+    flagger, workers = extraction_workers(config)
     try:
         workers.start()
         return _crawl(config, sources, workers, flagger, progress, log_level)
     finally:
         workers.shutdown()
+
+
+def extraction_workers(config: Config) -> tuple[Flagger, Workers]:
+    """The flagger of the configured topics, and a pool (not started) whose workers
+    each compile it once."""
+    flagger = Flagger.from_config(config)
+    return flagger, Workers(config.crawl.workers, prepare=flagger.prepare)
 
 
 def _crawl(
