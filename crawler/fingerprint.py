@@ -282,11 +282,14 @@ def unpack_stems(blob: bytes | None) -> tuple[int, ...]:
 # Same language: stem Jaccard from which two reports tell one story on words alone, and
 # the lower one that suffices with STORY_ANCHORS specific anchors (numbers, dates, names
 # few other articles of the window share) in common. Across languages only anchors can
-# speak: CROSS_ANCHORS of them, a number or date among them, and CROSS_OVERLAP of the
-# smaller set. Chosen with bench/dedupe_quality.py (figures in README.md).
+# speak: CROSS_ANCHORS of them, and CROSS_OVERLAP of the smaller set. Chosen with
+# bench/dedupe_quality.py (figures in README.md).
 STORY_WORDS = 0.30
 STORY_WORDS_WITH_ANCHORS = 0.15
 STORY_ANCHORS = 3
+STORY_WINDOW = 3 * 86400.0  # seconds: reports further apart are different stories
+COMMON_SHARE = 0.05  # an anchor in more than this share of the window's articles ...
+COMMON_FLOOR = 5  # ... and in more than this many is common: it tells no story apart
 CROSS_ANCHORS = 3
 CROSS_OVERLAP = 0.3
 
@@ -344,5 +347,5 @@ def describe(anchor: str) -> str:
         month, day = value.split("-")
         return f"{int(day)}.{month}"
     if kind == "p":
-        return value + ("…" if len(value) >= NAME_PREFIX else "")
+        return value.capitalize() + ("…" if len(value) >= NAME_PREFIX else "")
     return value
