@@ -6,6 +6,7 @@ archive (``Archive`` or its ``Database``), returning plain data.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,3 +137,26 @@ def _story_row(db: Database, story_id: int) -> StoryRow:
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def alerted_marks(
+    archive: Any, subscriber: str, story_ids: Sequence[int], topic: str
+) -> dict[int, tuple[set[str], set[str]]]:
+    """For each of ``story_ids`` already alerted to ``subscriber``: the categories and
+    watchlist names of the ``topic`` verdicts of the articles it was alerted to."""
+    db = _db(archive)
+    marks: dict[int, tuple[set[str], set[str]]] = {}
+    for chunk in _chunks(list(dict.fromkeys(story_ids)), 500):
+        places = ",".join("?" * len(chunk))
+        rows = db.execute(
+            "select a.story_id, v.categories, v.watchlist from alerted al"
+            " join articles a on a.id = al.article_id"
+            " left join verdicts v on v.article_id = a.id and v.topic = ?"
+            f" where al.subscriber = ? and a.story_id in ({places})",
+            [topic, subscriber, *chunk],
+        )
+        for story_id, categories, watchlist in rows:
+            seen = marks.setdefault(int(story_id), (set(), set()))
+            seen[0].update(json.loads(categories or "[]"))
+            seen[1].update(json.loads(watchlist or "[]"))
+    return marks
