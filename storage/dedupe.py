@@ -9,9 +9,10 @@ the extraction workers.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -30,6 +31,7 @@ from crawler.fingerprint import (
     unpack_stems,
 )
 
+COMMON_EVERY = 200  # articles between two counts of the window's common anchors
 VERIFY = 3  # near-copy candidates (most shared bands first) checked against their text
 STORY_CANDIDATES = 12  # story candidates (most shared anchors first) compared in full
 
@@ -92,7 +94,7 @@ def record(
         )
     if placement.duplicate_of is None:
         _index(db, article_id, story_id, fp, view.get("language"), view.get("seen"))
-        _prune(db, view.get("fetched"))
+        _prune(db, article_id, view.get("fetched"))
     return story_id
 
 
@@ -135,55 +137,66 @@ def story_of_new(
     db: Database, language: str, seen: str | None, fetched: str, fp: Fingerprint
 ) -> tuple[int, int, StoryMatch] | None:
     """(article matched, its story id, why) for the best story of the window that this
-    article reports too, or None."""
+    article reports too, or None. Five queries, whatever the size of the archive."""
     if not fp.anchors:
         return None
     start = window_start(db, fetched)
     if start is None:
         return None
-    common, shared = _postings(db, fp.anchors, start)
+    common = _common(db, fp.anchors, start)
+    candidates = _candidates(db, [a for a in fp.anchors if a not in common], start)
     view = StoryView(language, frozenset(fp.anchors), frozenset(fp.stems))
     when = _moment(seen or fetched)
     best: tuple[int, int, StoryMatch] | None = None
-    for other in sorted(shared, key=lambda a: (-shared[a], -a))[:STORY_CANDIDATES]:
-        row = db.execute(
-            "select story_id, language, seen, anchors, stems from story_features"
-            " where article_id = ?",
-            [other],
-        ).fetchone()
-        if row is None or not _close(when, _moment(row[2])):
+    for other, story_id, other_language, other_seen, anchors, stems in candidates:
+        if not _close(when, _moment(other_seen)):
             continue
         old = StoryView(
-            row[1] or "", frozenset(json.loads(row[3] or "[]")), frozenset(unpack_stems(row[4]))
+            other_language or "",
+            frozenset(json.loads(anchors or "[]")),
+            frozenset(unpack_stems(stems)),
         )
         match = same_story(view, old, common)
         if match is not None and (best is None or match.score > best[2].score):
-            best = (other, int(row[0]), match)
+            best = (int(other), int(story_id), match)
     return best
 
 
-def _postings(
-    db: Database, anchors: tuple[str, ...], start: int
-) -> tuple[frozenset[str], Counter[int]]:
-    """Anchors too common in the window to tell stories apart, and for every indexed
-    article of the window the number of the other anchors it shares."""
-    size = db.execute(
-        "select count(*) from story_features where article_id >= ?", [start]
-    ).fetchone()[0]
-    cap = int(max(COMMON_FLOOR, COMMON_SHARE * size))
-    common: set[str] = set()
-    shared: Counter[int] = Counter()
-    for anchor in anchors:
-        # At most cap + 1 rows: the cost of a common anchor is bounded, whatever its count.
-        ids = db.execute(
-            "select article_id from story_anchors where anchor = ? and article_id >= ? limit ?",
-            [anchor, start, cap + 1],
-        ).fetchall()
-        if len(ids) > cap:
-            common.add(anchor)
-        else:
-            shared.update(int(i) for (i,) in ids)
-    return frozenset(common), shared
+def _common(db: Database, anchors: Sequence[str], start: int) -> frozenset[str]:
+    """Those of ``anchors`` too common in the window to tell stories apart (a country, a
+    capital, an agency's name), as last counted by ``count_common``."""
+    marks = ",".join("?" * len(anchors))
+    rows = db.execute(f"select anchor from story_common where anchor in ({marks})", anchors)
+    return frozenset(anchor for (anchor,) in rows)
+
+
+def count_common(db: Database, start: int) -> None:
+    """Recount which anchors are in more than COMMON_SHARE (and COMMON_FLOOR) of the
+    window's articles. Every COMMON_EVERY articles: counting for each article would read
+    the long postings of the common anchors every time."""
+    last = db.execute("select max(id) from articles").fetchone()[0] or start
+    cap = max(COMMON_FLOOR, COMMON_SHARE * (last - start + 1))
+    db.execute("delete from story_common")
+    db.execute(
+        "insert into story_common (anchor, articles) select anchor, count(*) from story_anchors"
+        " where article_id >= ? group by anchor having count(*) > ?",
+        [start, cap],
+    )
+
+
+def _candidates(db: Database, anchors: Sequence[str], start: int) -> list[Sequence[Any]]:
+    """The story features of the window's articles sharing most of ``anchors``."""
+    if not anchors:
+        return []
+    marks = ",".join("?" * len(anchors))
+    return db.execute(
+        "select f.article_id, f.story_id, f.language, f.seen, f.anchors, f.stems"
+        " from (select article_id, count(*) n from story_anchors"
+        f" where anchor in ({marks}) and article_id >= ?"
+        " group by article_id order by n desc, article_id desc limit ?) c"
+        " join story_features f on f.article_id = c.article_id order by c.n desc",
+        [*anchors, start, STORY_CANDIDATES],
+    ).fetchall()
 
 
 def window_start(db: Database, fetched: str) -> int | None:
@@ -221,12 +234,15 @@ def _index(
     )
 
 
-def _prune(db: Database, fetched: str | None) -> None:
-    """Forget the story features of articles that left the window."""
+def _prune(db: Database, article_id: int, fetched: str | None) -> None:
+    """Forget the story features of articles that left the window; now and then, recount
+    its common anchors."""
     start = window_start(db, fetched) if fetched else None
     if start is not None:
         db.execute("delete from story_anchors where article_id < ?", [start])
         db.execute("delete from story_features where article_id < ?", [start])
+        if article_id % COMMON_EVERY == 0:
+            count_common(db, start)
 
 
 def seen_time(published: str | None, fetched: str) -> str:

@@ -229,3 +229,9 @@ def m007_stories(db: Database) -> None:
         " primary key (anchor, article_id)) without rowid"
     )
     db.execute("create index story_anchors_article on story_anchors (article_id)")
+    # Anchors in too many of the window's articles to tell stories apart, recounted every
+    # few hundred articles (storage/dedupe.py).
+    db.execute(
+        "create table story_common (anchor text primary key, articles integer not null)"
+        " without rowid"
+    )
