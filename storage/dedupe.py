@@ -24,6 +24,7 @@ from crawler.fingerprint import (
     Fingerprint,
     StoryMatch,
     StoryView,
+    fingerprint,
     jaccard,
     pack_stems,
     same_story,
@@ -268,3 +269,34 @@ def _moment(value: str | None) -> datetime:
 
 def _close(a: datetime, b: datetime) -> bool:
     return abs((a - b).total_seconds()) <= STORY_WINDOW
+
+
+def reindex(db: Database, after: int = 0, batch: int = 500) -> int:
+    """Index the originals stored before the near-copy and story indexes existed (an
+    archive migrated to m007): their band keys, and the story features of those still in
+    the window. Idempotent; commits every ``batch`` articles; returns how many it read.
+    Copies of them stored from now on are then found; existing articles keep their place.
+    """
+    done = 0
+    while True:
+        rows = db.execute(
+            "select id, text, language, published, fetched, story_id from articles"
+            " where id > ? and duplicate_of is null order by id limit ?",
+            [after, batch],
+        ).fetchall()
+        if not rows:
+            return done
+        newest = rows[-1][4]
+        start = window_start(db, newest) or rows[-1][0]
+        with db.conn:
+            for article_id, text, language, published, fetched, story_id in rows:
+                fp = fingerprint(text or "")
+                db.conn.executemany(
+                    "insert or ignore into near_copy_bands (key, article_id) values (?, ?)",
+                    [(key, article_id) for key in fp.bands],
+                )
+                if article_id >= start:
+                    seen = seen_time(published, fetched)
+                    _index(db, article_id, story_id or article_id, fp, language, seen)
+        done += len(rows)
+        after = int(rows[-1][0])

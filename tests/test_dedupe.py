@@ -19,6 +19,7 @@ from crawler.fingerprint import (
     similarity,
 )
 from crawler.process import content_hash
+from storage import dedupe
 from storage.db import Archive, ArticleRow
 from tests import storytexts as t
 
@@ -225,3 +226,10 @@ def test_migrating_an_older_archive_gives_every_article_a_story(tmp_path: Path) 
         assert archive.db.execute(
             "select count(*) from articles_fts where articles_fts match 'полону'"
         ).fetchone() == (2,)  # each article indexed once
+        # Older originals join the near-copy index when reindexed; copies are left out.
+        assert dedupe.reindex(archive.db) == 1
+        assert dedupe.reindex(archive.db) == 1  # again: nothing doubled
+        indexed = archive.db.execute("select distinct article_id from near_copy_bands")
+        assert indexed.fetchall() == [(1,)]
+        copy = row(3, "regional", t.EXCHANGE_UK_COPY, at=T0 + timedelta(days=30))
+        assert archive.store(copy).duplicate_of == 1
