@@ -33,7 +33,7 @@ def fresh_reports(archive: Archive, now: datetime, topic: str = TOPIC) -> list[R
     since = (now - FRESH).strftime("%Y-%m-%dT%H:%M:%S")
     sql = """
     select a.id, a.url, a.canonical_url, a.title, a.text, a.source, a.language, a.published,
-      a.fetched, v.flag, v.score, v.categories, v.evidence, v.watchlist, v.topic
+      a.fetched, a.story_id, v.flag, v.score, v.categories, v.evidence, v.watchlist, v.topic
     from verdicts v join articles a on a.id = v.article_id
     where v.topic = ? and v.flag = 1
       -- ids grow with fetched: the window is an index range on verdicts (see m002)
@@ -54,10 +54,19 @@ def queue_new_reports(config: Config, archive: Archive, now: datetime, mode: str
         return 0
     reports = fresh_reports(archive, now)
     queued = 0
+    # Instant alerts on a new story wait [alerts] gather for more outlets; a digest
+    # already gathers a day.
+    gather = config.alerts.gather if mode == "instant" else 0.0
     for subscriber in subscribers:
         kind = "digest" if mode == "digest" else "report"
         if queue_reports(
-            archive, reports, subscriber, sender=config.alerts.sender, now=now, kind=kind
+            archive,
+            reports,
+            subscriber,
+            sender=config.alerts.sender,
+            now=now,
+            kind=kind,
+            gather=gather,
         ):
             queued += 1
     return queued

@@ -51,6 +51,23 @@ class Report:
     watchlist: tuple[str, ...] = ()  # names from the watchlist found in it
     score: float = 0.0
     topic: str = "captivity"
+    story_id: int | None = None  # reports of one event share it (None: a story of its own)
+
+    @property
+    def story(self) -> int:
+        return self.story_id if self.story_id is not None else -self.article_id
+
+
+@dataclass(frozen=True)
+class Story:
+    """The reports of one event in one alert: the first (shown in full) and the others."""
+
+    lead: Report
+    others: tuple[Report, ...] = ()
+
+    @property
+    def reports(self) -> tuple[Report, ...]:
+        return (self.lead, *self.others)
 
 
 # --------------------------------------------------------------------------- from rows
@@ -74,6 +91,7 @@ def report_from_rows(article: Mapping[str, Any], verdict: Mapping[str, Any]) -> 
         watchlist=tuple(_json(verdict.get("watchlist"))),
         score=float(verdict.get("score") or 0.0),
         topic=verdict.get("topic") or "captivity",
+        story_id=article.get("story_id"),
     )
 
 
@@ -144,6 +162,23 @@ def ranked(reports: Iterable[Report]) -> list[Report]:
     return sorted(reports, key=lambda r: (not r.watchlist, -r.score, r.article_id))
 
 
+def stories(reports: Iterable[Report], leads: Iterable[int] = ()) -> list[Story]:
+    """The reports grouped by story, most important story first (as ``ranked``). A story
+    is led by its first report (lowest article id) unless one of ``leads`` (article ids)
+    is among its reports; the others follow in the order they were found."""
+    chosen = set(leads)
+    groups: dict[int, list[Report]] = {}
+    for report in sorted(reports, key=lambda r: r.article_id):
+        groups.setdefault(report.story, []).append(report)
+    found = []
+    for members in groups.values():
+        lead = next((r for r in members if r.article_id in chosen), members[0])
+        found.append(Story(lead, tuple(r for r in members if r is not lead)))
+    best = {id(story): ranked(story.reports)[0] for story in found}
+    order = {r.article_id: i for i, r in enumerate(ranked(best.values()))}
+    return sorted(found, key=lambda story: order[best[id(story)].article_id])
+
+
 # --------------------------------------------------------------------------- messages
 
 
@@ -162,17 +197,23 @@ def compose(
     sender: str,
     now: datetime,
     kind: str = "report",
+    leads: Iterable[int] = (),
 ) -> EmailMessage:
-    """One alert about ``reports`` (kind "report" or "digest"): plain text and HTML."""
+    """One alert about ``reports`` (kind "report" or "digest"): plain text and HTML.
+
+    Each story is told once: its first report (or the one of ``leads``) in full, then
+    "Also reported by" with the source, title and link of each other report.
+    """
     if not reports:
         raise ValueError("an alert needs at least one report")
     zone = subscriber.zone
-    ordered = ranked(reports)
-    subject = _subject(ordered, kind, now.astimezone(zone))
-    text = "\n\n".join(_report_text(r, zone) for r in ordered)
-    body = "".join(_report_html(r, zone) for r in ordered)
+    grouped = stories(reports, leads)
+    subject = _subject(grouped, kind, now.astimezone(zone))
+    text = "\n\n".join(_story_text(story, zone) for story in grouped)
+    body = "".join(_story_html(story, zone) for story in grouped)
     message = _message(subscriber, key, sender, now, subject, kind)
-    message["X-Newsmon-Articles"] = ",".join(str(r.article_id) for r in ordered)
+    ids = [r.article_id for story in grouped for r in story.reports]
+    message["X-Newsmon-Articles"] = ",".join(map(str, ids))
     message.set_content(f"{subject}\n\n{text}\n\n-- \n{_FOOTER}\n")
     message.add_alternative(_html_page(subject, body), subtype="html")
     return message
@@ -216,13 +257,15 @@ def _message(
     return message
 
 
-def _subject(reports: Sequence[Report], kind: str, local_now: datetime) -> str:
-    count = len(reports)
-    topic = reports[0].topic
-    what = f"{count} {topic} report{'' if count == 1 else 's'}"
+def _subject(grouped: Sequence[Story], kind: str, local_now: datetime) -> str:
+    count = len(grouped)  # a story reported by several outlets counts once
+    top = grouped[0]
+    what = f"{count} {top.lead.topic} report{'' if count == 1 else 's'}"
     if kind == "digest":
         what += f" (digest {local_now:%Y-%m-%d})"
-    return f"{what}: {_clip_title(reports[0].title)}"
+    outlets = len({r.source for r in top.reports})
+    more = f" ({outlets} outlets)" if outlets > 1 else ""
+    return f"{what}: {_clip_title(top.lead.title)}{more}"
 
 
 def _clip_title(title: str) -> str:
@@ -251,6 +294,35 @@ def _facts(report: Report, zone: ZoneInfo) -> list[tuple[str, str]]:
     if report.watchlist:
         facts.append(("Watchlist", ", ".join(report.watchlist)))
     return facts
+
+
+def _story_text(story: Story, zone: ZoneInfo) -> str:
+    text = _report_text(story.lead, zone)
+    if story.others:
+        text += "\nAlso reported by:"
+        for other in story.others:
+            title = _one_line(other.title) or "(untitled)"
+            text += f"\n  - {_also_facts(other)}: {title}\n    {other.url}"
+    return text
+
+
+def _also_facts(report: Report) -> str:
+    return f"{report.source} · {report.language or 'unknown'}"
+
+
+def _story_html(story: Story, zone: ZoneInfo) -> str:
+    lead = _report_html(story.lead, zone)
+    if not story.others:
+        return lead
+    items = ""
+    for other in story.others:
+        title = _esc(_one_line(other.title) or "(untitled)")
+        link = _href(other.url)
+        heading = f'<a href="{link}">{title}</a>' if link else f"{title} ({_esc(other.url)})"
+        items += f"<li>{heading} · {_esc(_also_facts(other))}</li>\n"
+    also = f'<div class="also"><p>Also reported by:</p>\n<ul>\n{items}</ul></div>\n'
+    # inside the report's block, after its link
+    return lead.removesuffix("</div>\n") + also + "</div>\n"
 
 
 def _report_text(report: Report, zone: ZoneInfo) -> str:

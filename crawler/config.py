@@ -121,6 +121,9 @@ class AlertsConfig:
     # [alerts] to (as the subscriber "default") first, then each [[alerts.subscribers]]
     subscribers: tuple[SubscriberConfig, ...] = ()
     retry: float = 60.0  # first retry of an undelivered alert after this; doubles up to 1 h
+    # An instant alert about a new story waits this long after the story's first report,
+    # so that the outlets that report it meanwhile are listed in the one alert.
+    gather: float = 0.0
 
     def subscriber(self, name: str) -> SubscriberConfig:
         return _by_name(self.subscribers, name, "subscriber")
@@ -452,6 +455,13 @@ class _Validator:
                 self._get(raw, "alerts", None, "retry", (str, int, float), AlertsConfig.retry),
                 _every,
             ),
+            gather=self._convert(
+                "alerts",
+                None,
+                "gather",
+                self._get(raw, "alerts", None, "gather", (str, int, float), AlertsConfig.gather),
+                parse_duration,
+            ),
         )
 
     def _table_in(self, raw: dict[str, Any], section: str, name: str) -> dict[str, Any]:
@@ -647,7 +657,14 @@ SUBSCRIBER_KEYS = {
     "categories",
     "watchlist_only",
 }
-ALERTS_KEYS = (SUBSCRIBER_KEYS - {"name"}) | {"from", "folder", "smtp", "subscribers", "retry"}
+ALERTS_KEYS = (SUBSCRIBER_KEYS - {"name"}) | {
+    "from",
+    "folder",
+    "smtp",
+    "subscribers",
+    "retry",
+    "gather",
+}
 # Topic names become database values and packaged file names (crawler/vocab/<name>.toml).
 _TOPIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _NAME_RULE = " (lower-case letters, digits and '_', starting with a letter)"

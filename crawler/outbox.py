@@ -23,6 +23,7 @@ from crawler.alerts import Report, compose, compose_notice, select
 from crawler.config import SubscriberConfig
 from crawler.errors import DeliveryError
 from storage.db import Archive, OutboxEntry
+from storage.stories import alerted_marks
 
 log = logging.getLogger(__name__)
 
@@ -131,24 +132,77 @@ def queue_reports(
     sender: str,
     now: datetime,
     kind: str = "report",
+    gather: float = 0.0,
 ) -> int | None:
-    """Queue one alert of the reports this subscriber wants and has not been sent yet.
+    """Queue one alert of the stories this subscriber wants and has not been told yet.
 
     ``kind`` "report" (instant mode: one message per crawl cycle) or "digest" (one per
     day: the key holds the subscriber's local date, so a second digest that day is not
-    queued).  Returns the outbox id, or None when there is nothing to send.
+    queued).  A story is told once, with every outlet that reported it by then; a later
+    report of it comes again only when it brings a category or a watchlist name the
+    subscriber was not told of for this story.  A new story waits until its first report
+    is ``gather`` seconds old, so that more outlets can join it (the daemon passes
+    ``[alerts] gather`` for instant alerts).  Returns the outbox id, or None when there
+    is nothing to send.
     """
     wanted = select(reports, subscriber)
     done = archive.alerted(subscriber.name, [r.article_id for r in wanted])
     fresh = [r for r in wanted if r.article_id not in done]
     if not fresh:
         return None
-    ids = sorted({r.article_id for r in fresh})
+    chosen, leads = _news(archive, fresh, subscriber, now, gather)
+    if not chosen:
+        return None
+    ids = sorted({r.article_id for r in chosen})
     key = report_key(subscriber, ids, kind, now)
-    message = compose(fresh, subscriber, key, sender=sender, now=now, kind=kind)
+    message = compose(chosen, subscriber, key, sender=sender, now=now, kind=kind, leads=leads)
     return queue(
         archive, message, key=key, subscriber=subscriber.name, kind=kind, article_ids=ids, now=now
     )
+
+
+def _news(
+    archive: Archive,
+    fresh: Sequence[Report],
+    subscriber: SubscriberConfig,
+    now: datetime,
+    gather: float,
+) -> tuple[list[Report], list[int]]:
+    """Of reports not yet alerted, those to send now, and the ones that lead their story
+    (the report that brings something new to a story already told)."""
+    by_story: dict[int, list[Report]] = {}
+    for report in fresh:
+        by_story.setdefault(report.story, []).append(report)
+    topic = fresh[0].topic
+    told = alerted_marks(archive, subscriber.name, [s for s in by_story if s > 0], topic)
+    chosen: list[Report] = []
+    leads: list[int] = []
+    for story, members in by_story.items():
+        if story not in told:
+            if _gathered(members, now, gather):
+                chosen += members
+            continue
+        categories, names = told[story]
+        novel = [r for r in members if set(r.categories) - categories or set(r.watchlist) - names]
+        if novel:
+            chosen += members
+            leads.append(min(r.article_id for r in novel))
+    return chosen, leads
+
+
+def _gathered(members: Sequence[Report], now: datetime, gather: float) -> bool:
+    """Whether a new story's first report has waited ``gather`` seconds for others."""
+    if gather <= 0:
+        return True
+    first = min((r.fetched for r in members if r.fetched), default=None)
+    if first is None:
+        return True
+    try:
+        found = datetime.fromisoformat(first)
+    except ValueError:
+        return True
+    found = found if found.tzinfo else found.replace(tzinfo=UTC)
+    return (now - found).total_seconds() >= gather
 
 
 def report_key(

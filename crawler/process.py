@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crawler.extract import Extracted, Skipped, extract_article
+from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.flags import Flagger
 from crawler.language import detect_language
 from crawler.urls import canonicalize, on_site
@@ -38,6 +39,9 @@ class Processed:
     source: str
     result: ArticleRow | Skipped
     verdicts: tuple[VerdictRow, ...] = ()  # one per topic of the flagger; none for a Skipped
+    # near-copy keys and story features: the MinHash costs ~0.5 ms, spent here, not in
+    # the process that downloads and stores
+    features: Fingerprint | None = None
 
 
 def process_page(page: Page, flagger: Flagger | None = None) -> Processed:
@@ -51,7 +55,8 @@ def process_page(page: Page, flagger: Flagger | None = None) -> Processed:
     # copy's verdict: this runs before the archive knows it is a copy, and the title,
     # which counts double, is not part of the content hash and may differ.
     verdicts = flagger.rows(row.title, row.text, row.language) if flagger else ()
-    return Processed(page.url, page.requested_url, page.source, row, verdicts)
+    features = fingerprint(row.text)
+    return Processed(page.url, page.requested_url, page.source, row, verdicts, features)
 
 
 def to_row(extracted: Extracted, page: Page) -> ArticleRow:

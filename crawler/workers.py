@@ -43,7 +43,9 @@ class Workers:
         """
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.process"])
+            # datasketch (for crawler/fingerprint.py) takes a second to import: once, here,
+            # rather than in each worker on its first page.
+            context.set_forkserver_preload(["crawler.process", "datasketch"])
             self._pool = ProcessPoolExecutor(
                 self.count,
                 mp_context=context,

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from sqlite_utils import Database
 
 from crawler.errors import StorageError
+from crawler.fingerprint import Fingerprint, fingerprint
+from storage import dedupe
 from storage.migrations import migrations
 
 # URLs in these states are never requested again; "pending" ones are the frontier.
@@ -77,6 +79,10 @@ class StoreResult:
     outcome: Literal["new", "duplicate", "known"]
     article_id: int
     duplicate_of: int | None = None
+    story_id: int | None = None
+    kind: str | None = None  # copy | near_copy | story: how it matched ``other_id``
+    other_id: int | None = None
+    similarity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -212,30 +218,59 @@ class Archive:
         article: ArticleRow,
         aliases: Sequence[str] = (),
         verdicts: Sequence[VerdictRow] = (),
+        features: Fingerprint | None = None,
     ) -> StoreResult:
         """Insert ``article`` and its ``verdicts`` once, in one transaction, and mark its
         URLs as done.
 
         A page whose canonical URL is already archived is "known" and changes nothing
-        but the URL memory; a page whose text is already archived under another URL is
-        stored with ``duplicate_of`` pointing to the first, so every outlet is kept.
+        but the URL memory; a page whose text is already archived under another URL, word
+        for word or with small edits (a near copy), is stored with ``duplicate_of``
+        pointing to the first, so every outlet is kept. Every article gets a ``story_id``:
+        its original's, that of an earlier report of the same event, or its own id.
+        ``features`` is the text's fingerprint (computed here when not given).
         """
         urls = [article.url, article.canonical_url, *aliases]
+        fp = features if features is not None else fingerprint(article.text)
+        seen = dedupe.seen_time(article.published, article.fetched)
         with self._write():
             existing = self._article_id("canonical_url", article.canonical_url)
             if existing is not None:
                 self._mark_stored(urls, article.source, existing)
                 return StoreResult("known", existing)
-            original = self._original_with_hash(article.content_hash)
+            exact = self._original_with_hash(article.content_hash)
+            placement = dedupe.place(
+                self.db, article.text, article.language, seen, article.fetched, fp, exact
+            )
             row = asdict(article)
             row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
-            row["duplicate_of"] = original
+            row["duplicate_of"] = placement.duplicate_of
+            row["story_id"] = placement.story_id
             article_id = int(self.db.table("articles").insert(row).last_pk or 0)
+            story_id = dedupe.record(
+                self.db,
+                article_id,
+                placement,
+                fp,
+                language=article.language,
+                seen=seen,
+                fetched=article.fetched,
+            )
+            if placement.story_id is None:
+                self.db.execute(
+                    "update articles set story_id = ? where id = ?", [story_id, article_id]
+                )
             self._put_verdicts((article_id, v) for v in verdicts)
             self._mark_stored(urls, article.source, article_id)
-        if original is None:
-            return StoreResult("new", article_id)
-        return StoreResult("duplicate", article_id, original)
+        return StoreResult(
+            "new" if placement.duplicate_of is None else "duplicate",
+            article_id,
+            placement.duplicate_of,
+            story_id,
+            placement.kind,
+            placement.other_id,
+            placement.similarity,
+        )
 
     # -- verdicts ---------------------------------------------------------------------------
 

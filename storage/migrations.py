@@ -189,3 +189,59 @@ def m005_source_health(db: Database) -> None:
         pk="source",
         not_null={"source", "state"},
     )
+
+
+@migrations()
+def m007_stories(db: Database) -> None:
+    # The full-text index is rewritten only when the title or the text change, not when
+    # an article is placed in a story (which would re-tokenise its whole text).
+    db.execute("drop trigger if exists articles_au")
+    db.execute(
+        "create trigger articles_au after update of title, text on articles begin"
+        " insert into articles_fts (articles_fts, rowid, title, text)"
+        " values ('delete', old.rowid, old.title, old.text);"
+        " insert into articles_fts (rowid, title, text) values (new.rowid, new.title, new.text);"
+        " end"
+    )
+    # Reports of one event share a story_id: the id of the story's first article.
+    db.table("articles").add_column("story_id", int)
+    db.execute("update articles set story_id = coalesce(duplicate_of, id)")
+    db.table("articles").create_index(["story_id", "id"])
+    # Why an article is a copy or joined a story: the article it matched, how (kind:
+    # copy = same words, near_copy = shingle Jaccard >= NEAR_COPY, story = same event),
+    # the similarity and, for stories, the numbers, dates and names they share.
+    db.table("matches").create(
+        {"article_id": int, "kind": str, "other_id": int, "similarity": float, "reason": str},
+        pk="article_id",
+        not_null={"kind", "other_id"},
+        foreign_keys=[("article_id", "articles", "id"), ("other_id", "articles", "id")],
+    )
+    db.table("matches").create_index(["other_id"])
+    db.execute(
+        "insert into matches (article_id, kind, other_id, similarity, reason)"
+        " select id, 'copy', duplicate_of, 1.0, 'same text' from articles"
+        " where duplicate_of is not null"
+    )
+    # The near-copy index: one row per LSH band of each original's MinHash
+    # (crawler/fingerprint.py). Kept for all time; a lookup is BANDS index probes.
+    db.execute(
+        "create table near_copy_bands (key integer not null, article_id integer not null,"
+        " primary key (key, article_id)) without rowid"
+    )
+    # The story index, for the articles of the last STORY_WINDOW only (older rows are
+    # pruned as new articles come): its size follows the news rate, not the archive.
+    db.execute(
+        "create table story_features (article_id integer primary key references articles(id),"
+        " story_id integer not null, language text, seen text, anchors text, stems blob)"
+    )
+    db.execute(
+        "create table story_anchors (anchor text not null, article_id integer not null,"
+        " primary key (anchor, article_id)) without rowid"
+    )
+    db.execute("create index story_anchors_article on story_anchors (article_id)")
+    # Anchors in too many of the window's articles to tell stories apart, recounted every
+    # few hundred articles (storage/dedupe.py).
+    db.execute(
+        "create table story_common (anchor text primary key, articles integer not null)"
+        " without rowid"
+    )

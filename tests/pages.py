@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -12,6 +13,71 @@ PARAGRAPHS = [
     "Місцева влада отримає додаткове фінансування з державного бюджету на ці потреби.",
     "Експерти зазначають, що безпечне навчання залишається пріоритетом для батьків.",
 ]
+
+
+# Words for each default article's own paragraphs: without them the default articles would
+# be one text with another title, which newsmon rightly stores as near copies.
+_WORDS = [
+    "громада",
+    "місто",
+    "район",
+    "дорога",
+    "міст",
+    "парк",
+    "лікарня",
+    "бібліотека",
+    "стадіон",
+    "ринок",
+    "вокзал",
+    "площа",
+    "вулиця",
+    "сквер",
+    "фонтан",
+    "музей",
+    "театр",
+    "завод",
+    "школа",
+    "садок",
+    "трамвай",
+    "автобус",
+    "тролейбус",
+    "річка",
+    "набережна",
+    "озеро",
+    "ліс",
+    "поле",
+    "сад",
+    "весна",
+    "осінь",
+    "зима",
+    "літо",
+    "ранок",
+    "вечір",
+    "тиждень",
+    "місяць",
+    "мешканці",
+    "волонтери",
+    "депутати",
+    "лікарі",
+    "вчителі",
+    "студенти",
+    "підприємці",
+    "фермери",
+    "митці",
+    "ремонт",
+    "будівництво",
+    "освітлення",
+    "прибирання",
+    "озеленення",
+    "опалення",
+    "водопостачання",
+]
+
+
+def own_paragraphs(title: str, count: int = 3, length: int = 14) -> list[str]:
+    """Paragraphs of words drawn for ``title`` alone (the same title, the same words)."""
+    rnd = random.Random(title)
+    return [" ".join(rnd.choices(_WORDS, k=length)).capitalize() + "." for _ in range(count)]
 
 
 def article_html(
@@ -25,7 +91,7 @@ def article_html(
     charset_meta: str | None = "utf-8",
 ) -> str:
     """A realistic article page: navigation, the article, a related-news sidebar, a footer."""
-    paras = paragraphs or [f"{p} ({title})" for p in PARAGRAPHS]
+    paras = paragraphs or [f"{p} ({title})" for p in PARAGRAPHS] + own_paragraphs(title)
     body = "\n".join(f"<p>{escape(p)}</p>" for p in paras)
     meta_charset = f'<meta charset="{charset_meta}">' if charset_meta else ""
     link = f'<link rel="canonical" href="{escape(canonical)}">' if canonical else ""

@@ -288,3 +288,33 @@ def test_report_from_rows() -> None:
     assert made.categories == ("pow",)
     assert made.evidence == (Evidence(SENTENCE, ((20, 26),), "text"),)
     assert made.score == 1.5 and made.watchlist == ()
+
+
+# --------------------------------------------------------------------------- stories
+
+
+def test_a_story_is_told_once_with_its_first_report_in_full() -> None:
+    first = report(1, story_id=1, source="ukrinform-uk")
+    ru = report(3, story_id=1, source="interfax-ru", language="ru", title="Украина вернула 95")
+    copy = report(2, story_id=1, source="regional", url="https://regional.ua/2")
+    other = report(4, title="Суд у Харкові", score=0.6)
+    message = roundtrip(compose([ru, other, copy, first], SUBSCRIBER, "k", sender=SENDER, now=NOW))
+    assert message["Subject"] == f"2 captivity reports: {TITLE} (3 outlets)"
+    assert message["X-Newsmon-Articles"] == "1,2,3,4"
+    text, page = parts(message)
+    assert text.count("  > ") == 2  # evidence: once for the story, once for the other
+    also = text.split("Also reported by:")[1].split("Суд у Харкові")[0]
+    assert "regional · uk: " + TITLE in also and "https://regional.ua/2" in also
+    assert "interfax-ru · ru: Украина вернула 95" in also
+    assert text.index("regional") < text.index("interfax-ru")  # in the order found
+    assert page.count("<mark>") == 2  # the story's lead and the other story
+    assert '<div class="also"><p>Also reported by:</p>' in page
+    assert '<a href="https://regional.ua/2">' in page
+
+
+def test_a_lead_can_be_chosen_within_its_story() -> None:
+    reports = [report(1, story_id=1), report(2, story_id=1, title="Нове: імена звільнених")]
+    message = compose(reports, SUBSCRIBER, "k", sender=SENDER, now=NOW, leads=[2])
+    text, _ = parts(roundtrip(message))
+    assert text.split("\n\n")[1].startswith("Нове: імена звільнених")
+    assert "Also reported by:\n  - unian-uk · uk: " + TITLE in text

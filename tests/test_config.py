@@ -417,6 +417,15 @@ def test_alerts_folder_is_relative_to_the_config(tmp_path: Path) -> None:
     assert load_config(path).alerts.folder == tmp_path / "etc" / "out" / "mail"
 
 
+def test_alerts_gather(tmp_path: Path, shipped) -> None:
+    assert shipped.alerts.gather == 0.0  # as shipped: no waiting for more outlets
+    path = write(tmp_path, '[alerts]\ngather = "5m"\n')
+    assert load_config(path).alerts.gather == 300.0
+    assert load_config(path, ["alerts.gather=90s"]).alerts.gather == 90.0
+    bad = write(tmp_path, '[alerts]\ngather = "soon"\n')
+    assert "alerts.gather" in config_error(bad) and "is not a duration" in config_error(bad)
+
+
 def test_alerts_override(tmp_path: Path) -> None:
     path = write(tmp_path, SOURCE_A + ALERTS)
     assert load_config(path, ["alerts.mode=instant"]).alerts.subscribers[0].mode == "instant"

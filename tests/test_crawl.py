@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from tests import storytexts as t
 from tests.conftest import Newsmon
 from tests.pages import (
     article_html,
@@ -191,6 +192,36 @@ def test_same_text_under_another_url_is_stored_as_duplicate(newsmon: Newsmon):
         {"id": 1, "source": "test-uk", "duplicate_of": None},
         {"id": 2, "source": "other-uk", "duplicate_of": 1},
     ]
+
+
+def test_a_copy_with_small_edits_on_another_site_is_a_near_duplicate(newsmon: Newsmon):
+    site = newsmon.site
+    site.add("/news/exchange-1.html", article_html(t.EXCHANGE_UK_TITLE, t.EXCHANGE_UK))
+    # another outlet: its own lead, a caption, the last paragraph cut, its boilerplate
+    copy = article_html("Ще 95 українців повернулися додому", t.EXCHANGE_UK_COPY)
+    site.add("/other/95-ukrainciv-2.html", copy)
+    site.add("/rss.xml", rss2([site.url("/news/exchange-1.html")]))
+    site.add("/rss2.xml", rss2([site.url("/other/95-ukrainciv-2.html")]))
+    newsmon.configure(_source(newsmon, feeds=["/rss.xml"]))
+    assert newsmon.run("crawl").returncode == 0
+    newsmon.configure(
+        _source(newsmon, feeds=["/rss.xml"])
+        + _source(newsmon, name="other-uk", feeds=["/rss2.xml"])
+    )
+    assert newsmon.run("crawl").returncode == 0
+
+    rows = newsmon.rows(
+        "select a.id, a.source, a.duplicate_of, a.story_id, m.kind, m.similarity, m.reason"
+        " from articles a left join matches m on m.article_id = a.id order by a.id"
+    )
+    assert [(r["source"], r["duplicate_of"], r["story_id"], r["kind"]) for r in rows] == [
+        ("test-uk", None, 1, None),
+        ("other-uk", 1, 1, "near_copy"),
+    ]
+    assert 0.4 <= rows[1]["similarity"] < 1.0
+    assert rows[1]["reason"].startswith("word 5-gram Jaccard 0.")
+    runs = newsmon.rows("select source, new_articles, duplicates from crawl_runs order by id")
+    assert runs[-1] == {"source": "other-uk", "new_articles": 0, "duplicates": 1}
 
 
 def test_frontier_keeps_what_one_crawl_could_not_fetch(newsmon: Newsmon):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests import storytexts as t
 from tests.conftest import Newsmon
 from tests.pages import article_html, rss2
 from tests.smtpkit import SmtpServer, free_port
@@ -23,6 +24,14 @@ EXCHANGE = [
     "Обмін полоненими відбувся за посередництва ОАЕ, повідомив Координаційний штаб.",
     "Родини військовополонених чекали на цей день понад рік.",
     "Звільнених доправили до лікарень на Чернігівщині, де вони пройдуть реабілітацію.",
+]
+# Another captivity story of the same days (not the exchange): its own alert.
+RALLY = [
+    "У неділю на Михайлівській площі в Києві зібралися кількасот родичів військових, які "
+    "перебувають у полоні.",
+    "Учасники акції тримали фотографії своїх рідних і закликали не забувати про тих, хто "
+    "досі чекає на обмін полоненими.",
+    "Організатори передали звернення до Офісу Президента та Червоного Хреста.",
 ]
 SHELTER = [
     "У школах Києва відкрили нові укриття для дітей та вчителів.",
@@ -95,7 +104,7 @@ def test_a_new_captivity_report_reaches_the_inbox_once(
     assert "Обмін полоненими" in text and "<mark>" in html
     assert "укриття" not in first["Subject"]
 
-    site.publish("exchange-2", "Родини полонених вийшли на акцію в Києві", EXCHANGE[1:])
+    site.publish("rally", "Родини полонених вийшли на акцію в Києві", RALLY)
     _wait_for(lambda: len(server.received) == 2)
     second = server.received[1].message
     assert "Родини полонених" in second["Subject"]
@@ -122,7 +131,7 @@ def test_kill_9_and_an_smtp_outage_lose_nothing_and_send_nothing_twice(
     _wait_for(lambda: _count(newsmon, "select count(*) n from crawl_runs") >= runs + 2)
     daemon.kill()  # kill -9, most likely mid-cycle (a crawl a second)
     daemon.communicate()
-    site.publish("exchange-2", "Родини полонених вийшли на акцію в Києві", EXCHANGE[1:])
+    site.publish("rally", "Родини полонених вийшли на акцію в Києві", RALLY)
 
     server = smtp(port)  # the server is back
     daemon = start()
@@ -139,3 +148,51 @@ def test_kill_9_and_an_smtp_outage_lose_nothing_and_send_nothing_twice(
     assert all(row["sent"] for row in outbox)
     # The first alert went out with the Message-ID it was queued with before the kill.
     assert server.received[0].message["Message-ID"] == outbox[0]["message_id"]
+
+
+def test_three_outlets_report_one_exchange_and_one_alert_lists_them_all(
+    newsmon: Newsmon, start: Callable[..., subprocess.Popen[str]], smtp
+):
+    server = smtp(None)
+    outlets = {
+        # source: (language, path, title, paragraphs): the agency's report, another
+        # outlet's own words, a Russian edition, and a republished copy with small edits
+        "agency-uk": ("uk", "/agency/1.html", t.EXCHANGE_UK_TITLE, t.EXCHANGE_UK),
+        "daily-uk": ("uk", "/daily/2.html", t.EXCHANGE_UK_OWN_TITLE, t.EXCHANGE_UK_OWN),
+        "daily-ru": ("ru", "/daily-ru/3.html", t.EXCHANGE_RU_TITLE, t.EXCHANGE_RU),
+        "regional-uk": ("uk", "/regional/4.html", "Ще 95 українців удома", t.EXCHANGE_UK_COPY),
+    }
+    sources = ""
+    for name, (language, path, title, paragraphs) in outlets.items():
+        newsmon.site.add(path, article_html(title, paragraphs, lang=language))
+        feed = f"/{name}.xml"
+        newsmon.site.add(feed, rss2([newsmon.site.url(path)]))
+        sources += (
+            f'[[sources]]\nname = "{name}"\nlanguage = "{language}"\n'
+            f'feeds = ["{newsmon.site.url(feed)}"]\nevery = "1s"\n'
+        )
+    newsmon.configure(
+        sources + '[alerts]\nfrom = "newsmon@example.org"\nto = ["monitor@example.org"]\n'
+        'retry = "1s"\ngather = "4s"\n'
+        f'[alerts.smtp]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
+        "timeout = 5\n"
+    )
+    daemon = start()
+    _wait_for(lambda: len(server.received) == 1)
+    runs = _count(newsmon, "select count(*) n from crawl_runs")
+    _wait_for(lambda: _count(newsmon, "select count(*) n from crawl_runs") >= runs + 8)
+    _stop(daemon)
+
+    assert len(server.received) == 1  # one story, one alert
+    message = server.received[0].message
+    assert message["Subject"] == f"1 captivity report: {t.EXCHANGE_UK_TITLE} (4 outlets)"
+    text = message.get_body(("plain",)).get_content()
+    lead, also = text.split("Also reported by:")
+    assert t.EXCHANGE_UK_TITLE in lead and newsmon.site.url("/agency/1.html") in lead
+    for name, (language, path, title, _) in list(outlets.items())[1:]:
+        assert f"{name} · {language}: {title}" in also
+        assert newsmon.site.url(path) in also
+    rows = newsmon.rows("select source, duplicate_of, story_id from articles order by id")
+    assert {r["story_id"] for r in rows} == {rows[0]["story_id"]}
+    copies = [r["source"] for r in rows if r["duplicate_of"] is not None]
+    assert copies == ["regional-uk"]

@@ -217,3 +217,73 @@ def test_a_backlog_larger_than_a_batch_is_delivered_in_one_round(
     assert result.sent == BATCH + 11
     assert len(list((tmp_path / "alerts").iterdir())) == BATCH + 11
     assert archive.outbox_counts() == {"queued": 0, "failed": 0, "sent": BATCH + 11}
+
+
+# --------------------------------------------------------------------------- stories
+
+
+@pytest.fixture
+def stored(archive: Archive) -> Archive:
+    """Articles 1-4 in the archive (alerted marks need them): one exchange, told by three
+    outlets (1, 2, 3), and article 4 of another story."""
+    from tests import storytexts as t
+    from tests.test_dedupe import row
+
+    for n, (source, paragraphs, language) in enumerate(
+        [
+            ("ukrinform-uk", t.EXCHANGE_UK, "uk"),
+            ("suspilne-uk", t.EXCHANGE_UK_OWN, "uk"),
+            ("interfax-ru", t.EXCHANGE_RU, "ru"),
+            ("kyiv-city", t.SHELTER_UK, "uk"),
+        ],
+        start=1,
+    ):
+        archive.store(row(n, source, paragraphs, language=language))
+    return archive
+
+
+def _verdicts(archive: Archive, article_id: int, categories: list[str], names: list[str]) -> None:
+    from storage.db import VerdictRow
+
+    verdict = VerdictRow("captivity", True, 1.0, tuple(categories), (), tuple(names), "v1")
+    archive.save_verdicts([(article_id, verdict)])
+
+
+def test_a_story_already_told_is_not_told_again_for_another_outlet(stored: Archive) -> None:
+    for n in (1, 2, 3):
+        _verdicts(stored, n, ["pow", "exchange"], [])
+    first = report(1, story_id=1, source="ukrinform-uk")
+    assert queue_reports(stored, [first], SUBSCRIBER, sender=SENDER, now=NOW)
+    later = NOW + timedelta(minutes=10)
+    others = [report(2, story_id=1, source="suspilne-uk"), report(3, story_id=1)]
+    assert queue_reports(stored, [first, *others], SUBSCRIBER, sender=SENDER, now=later) is None
+    assert stored.alerted("default", [2, 3]) == set()  # not sent, and asked again next time
+    # ... until one brings a watchlist name the subscriber was not told of
+    named = report(3, story_id=1, source="interfax-ru", watchlist=("Максим Буткевич",))
+    again = queue_reports(stored, [first, others[0], named], SUBSCRIBER, sender=SENDER, now=later)
+    assert again is not None
+    [_, update] = stored.outbox()
+    assert update.article_ids == (2, 3)
+    assert update.subject.endswith("(2 outlets)")
+
+
+def test_a_new_category_tells_the_story_again(stored: Archive) -> None:
+    _verdicts(stored, 1, ["pow", "exchange"], [])
+    queue_reports(stored, [report(1, story_id=1)], SUBSCRIBER, sender=SENDER, now=NOW)
+    torture = report(2, story_id=1, categories=("pow", "torture"))
+    assert queue_reports(stored, [torture], SUBSCRIBER, sender=SENDER, now=NOW)
+    same = report(3, story_id=1, categories=("exchange",))
+    assert queue_reports(stored, [same], SUBSCRIBER, sender=SENDER, now=NOW) is None
+
+
+def test_a_new_story_waits_gather_seconds_for_more_outlets(stored: Archive) -> None:
+    fetched = NOW.isoformat()
+    first = report(1, story_id=1, fetched=fetched)
+    soon = NOW + timedelta(seconds=30)
+    assert queue_reports(stored, [first], SUBSCRIBER, sender=SENDER, now=soon, gather=60) is None
+    assert stored.alerted("default", [1]) == set()
+    late = NOW + timedelta(seconds=61)
+    both = [first, report(2, story_id=1, source="suspilne-uk", fetched=fetched)]
+    assert queue_reports(stored, both, SUBSCRIBER, sender=SENDER, now=late, gather=60)
+    [entry] = stored.outbox()
+    assert entry.article_ids == (1, 2)
