@@ -136,6 +136,11 @@ class Archive:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
             migrations.apply(self.db)
+            # Autocommit: a statement outside _write() commits at once. Python's default
+            # opens a transaction before any INSERT/UPDATE and keeps it open; every later
+            # _write() then became a mere savepoint inside it, and all of it was lost when
+            # the daemon stopped (seen after a failed write left one open).
+            self.db.conn.isolation_level = None
         except (sqlite3.Error, OSError) as e:
             raise StorageError(
                 f"cannot open the archive {self.path}: {e}",

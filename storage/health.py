@@ -46,12 +46,17 @@ def save_health(archive: Archive, source: str, health: Health) -> bool:
         table = archive.db.table("source_health")
         old = reported(archive, source)
         known = bool(table.count_where("source = ?", [source]))
-        row: dict[str, Any] = {"source": source, "detail": health.detail, "checked": now}
+        row: dict[str, Any] = {
+            "source": source,
+            "state": health.state,
+            "detail": health.detail,
+            "checked": now,
+        }
         changed = old.state != health.state
         if changed:
-            row.update(state=health.state, previous=old.state, since=now, notified=None)
+            row.update(previous=old.state, since=now, notified=None)
         elif not known:  # first judgement, healthy: nothing to tell
-            row.update(state=health.state, since=now, notified=now)
+            row.update(since=now, notified=now)
         table.upsert(row, pk="source")
     return changed
 

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,21 +33,35 @@ def _publish(newsmon: Newsmon, *names: str) -> None:
     )
 
 
-@pytest.fixture
-def start(newsmon: Newsmon) -> Iterator[Callable[..., subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
+class Running(subprocess.Popen[str]):
+    """``newsmon run`` with its stderr in a file, as journald would take it: a pipe that
+    nobody reads fills up and blocks the daemon mid-write (64 KB of tracebacks will do)."""
 
-    def launch(*args: str) -> subprocess.Popen[str]:
+    log: Path
+
+    def communicate(self, input: Any = None, timeout: float | None = None) -> tuple[str, str]:
+        self.wait(timeout)
+        return "", self.log.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def start(newsmon: Newsmon) -> Iterator[Callable[..., Running]]:
+    started: list[Running] = []
+
+    def launch(*args: str) -> Running:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
         env.update(no_proxy="*", NO_PROXY="*")
-        process = subprocess.Popen(
-            [str(NEWSMON), "--config", str(newsmon.config_path), "run", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=newsmon.tmp_path,
-        )
+        log = newsmon.tmp_path / f"daemon-{len(started)}.log"
+        with log.open("w", encoding="utf-8") as stderr:
+            process = Running(
+                [str(NEWSMON), "--config", str(newsmon.config_path), "run", *args],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                text=True,
+                env=env,
+                cwd=newsmon.tmp_path,
+            )
+        process.log = log
         started.append(process)
         return process
 
@@ -53,7 +69,7 @@ def start(newsmon: Newsmon) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     for process in started:
         if process.poll() is None:
             process.kill()
-        process.communicate()  # reaps it and closes its pipes
+        process.wait()
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:

@@ -63,3 +63,24 @@ def test_many_changes_at_once_make_one_notice() -> None:
     subject, lines = summarize(changes)
     assert subject == "newsmon: 41 sources changed health (1 back, 40 failing)"
     assert len(lines) == 41
+
+
+def test_the_archive_keeps_the_state_and_owes_one_notice_per_change(tmp_path) -> None:
+    from storage.db import Archive
+    from storage.health import mark_notified, owed_notices, reported, save_health
+
+    with Archive(tmp_path / "a.db") as archive:
+        assert not save_health(archive, "s", Health("ok"))  # first judgement, healthy
+        assert not save_health(archive, "s", Health("ok"))
+        assert owed_notices(archive) == []
+        assert save_health(archive, "s", Health("failing", "3 failed crawls"))
+        assert not save_health(archive, "s", Health("failing", "4 failed crawls"))
+        [owed] = owed_notices(archive)
+        assert (owed["state"], owed["previous"], owed["detail"]) == (
+            "failing",
+            "ok",
+            "4 failed crawls",
+        )
+        mark_notified(archive, ["s"])
+        assert owed_notices(archive) == []
+        assert reported(archive, "s") == Health("failing", "4 failed crawls")
