@@ -359,17 +359,28 @@ def _drop_section(heading: Any, body: Any, rule: str, dropped: list[Dropped]) ->
     for sibling in following:
         if not isinstance(sibling.tag, str) or sibling.tag in _NO_TEXT:
             continue
-        if rule == "related heading" and not _mostly_links(sibling, None):
+        if rule == "related heading" and not _announced(sibling):
             break
         if rule == "comments" and not _comment_like(sibling):
             break
         _drop(sibling, rule, dropped)
 
 
+def _announced(element: Any) -> bool:
+    """Whether an element after a related heading is part of its list: links, or a short
+    line that is not a sentence (a date, a rubric) and not a heading of the article."""
+    if _mostly_links(element, None):
+        return True
+    return element.tag not in _HEADINGS and _headline_like(_squash(element.text_content()))
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 def _heads_section(box: Any, heading: Any, rule: str) -> bool:
-    if rule == "related heading":
-        return _mostly_links(box, heading)
-    return box.find(".//h1") is None
+    if box.find(".//h1") is not None:
+        return False  # the article's own column
+    return rule != "related heading" or _mostly_links(box, heading)
 
 
 def _comment_like(element: Any) -> bool:
@@ -397,15 +408,31 @@ def _starts_with(parent: Any, child: Any) -> bool:
 
 
 def _mostly_links(element: Any, heading: Any) -> bool:
-    if _has_prose(element):
-        return False
+    """Whether ``element`` (``heading`` aside) is a list of links to other articles: links
+    make up half its text and there is no prose, or it is headlines with a short excerpt
+    each (at most one paragraph per headline, none of an article's length)."""
     text = len(_squash(element.text_content()))
     if heading is not None:
         text -= len(_squash(heading.text_content()))
     if text <= 0:
         return True
-    linked = sum(len(_squash(a.text_content())) for a in element.iter("a"))
-    return linked >= 0.5 * text
+    linked = headlines = 0
+    for a in element.iter("a"):
+        length = len(_squash(a.text_content()))
+        linked += length
+        headlines += length >= _HEADLINE
+    prose = [len(t.strip()) for t in _PROSE_TEXTS(element)]
+    if not prose:
+        return linked >= 0.5 * text or (headlines >= 2 and text - linked <= _EXCERPT * headlines)
+    return (
+        headlines >= max(2, len(prose))
+        and max(prose) <= _EXCERPT
+        and text - linked <= _EXCERPT * headlines
+    )
+
+
+_HEADLINE = 25  # characters of a link's text that make it a headline, not a menu item
+_EXCERPT = 250  # characters of excerpt, date and counters a teaser may have besides its link
 
 
 def _drop_link_dense(body: Any, url: str, dropped: list[Dropped]) -> None:
@@ -429,7 +456,7 @@ def _drop_link_dense(body: Any, url: str, dropped: list[Dropped]) -> None:
                 stack.append(child)
                 continue
             links = _COUNT_LINKS(child)
-            if parent in prose and links and tag not in _INLINE and _is_teaser(child, url):
+            if parent in prose and links and _is_box(child) and _is_teaser(child, url):
                 _drop(child, "teaser link", dropped)
             elif links < _MIN_LINKS:
                 continue
@@ -440,18 +467,31 @@ def _drop_link_dense(body: Any, url: str, dropped: list[Dropped]) -> None:
 
 
 def _is_teaser(element: Any, url: str) -> bool:
-    """Whether ``element`` is one link to another page of the site, and a headline long."""
+    """Whether ``element`` is a card leading to one other page of the site: a headline
+    that is the link, or an image that is the link and a few words beside it."""
     text = _squash(element.text_content())
     if len(text.split()) < _TEASER_WORDS or len(text) > _INLINE_MAX:
         return False
-    links = [a for a in element.iter("a") if _squash(a.text_content())]
-    if len(links) != 1 or _squash(links[0].text_content()) != text:
+    links = list(element.iter("a"))
+    targets = {urljoin(url, a.get("href") or "").split("#")[0] for a in links}
+    if len(targets) != 1 or not _same_site(next(iter(targets)), url):
         return False
-    href = links[0].get("href") or ""
-    return _same_site(href, url) and urljoin(url, href).split("#")[0] != url.split("#")[0]
+    if targets == {url.split("#")[0]}:
+        return False  # a link to the page itself ("to the top", a photo's anchor)
+    linked = " ".join(_squash(a.text_content()) for a in links).strip()
+    return linked == text or any(a.find(".//img") is not None for a in links)
 
 
 _TEASER_WORDS = 4
+
+
+def _is_box(element: Any) -> bool:
+    """A block of its own, not a word in a sentence: a block tag, or a link or span
+    wrapped around blocks (a React card: <a href><p>headline</p></a>)."""
+    return element.tag not in _INLINE or bool(_BLOCK_INSIDE(element))
+
+
+_BLOCK_INSIDE = etree.XPath("boolean(p | div | h2 | h3 | h4 | figure)")
 
 
 def _same_site(href: str, url: str) -> bool:
@@ -482,7 +522,7 @@ def _link_dense(element: Any, anchors: dict[Any, int]) -> bool:
     return linked >= _LINK_DENSE * text
 
 
-_COUNT_LINKS = etree.XPath("count(.//a)")
+_COUNT_LINKS = etree.XPath("count(descendant-or-self::a)")
 _TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 
 
@@ -671,7 +711,7 @@ def _text_rule(text: str, anchors: set[str]) -> str | None:
         return "related heading"
     if length <= 60 and _COMMENTS_HEADING_RE.fullmatch(low):
         return "comments"
-    if length <= _INLINE_MAX and _RELATED_INLINE_RE.match(text):
+    if length <= _INLINE_MAX and _is_read_also(text, anchors):
         return "read-also line"
     if length <= 40 and _READ_MORE_RE.fullmatch(low):
         return "read more"
@@ -681,6 +721,16 @@ def _text_rule(text: str, anchors: set[str]) -> str | None:
     if rule is None and _is_linked(text, anchors):
         return "linked line"
     return rule
+
+
+def _is_read_also(text: str, anchors: set[str]) -> bool:
+    """ "Читайте також: <headline>": the words after the marker are a link's text, or read
+    like a headline rather than a sentence."""
+    marker = _RELATED_INLINE_RE.match(text)
+    if marker is None:
+        return False
+    rest = text[marker.end() :].strip(" :.-–—»›>")
+    return not rest or rest in anchors or _headline_like(rest)
 
 
 def _short_text_rule(low: str) -> str | None:
