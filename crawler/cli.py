@@ -177,14 +177,27 @@ def _errors(errors: dict[str, int]) -> str:
     default=None,
     help="The edition's language, used only to settle uk/ru on weak evidence.",
 )
-def extract(file: Any, url: str, as_json: bool, prior: str | None) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also list what was left out of the text as boilerplate, and by which rule.",
+)
+@click.pass_context
+def extract(
+    ctx: click.Context, file: Any, url: str, as_json: bool, prior: str | None, explain: bool
+) -> None:
     """Show what newsmon makes of one saved page (FILE, or - for stdin).
 
     Reads the raw bytes, so the encoding is detected as in a crawl. Prints the
     main text, or with --json all fields. Exits 1 if the page has no article.
+    If the configuration file exists and one of its sources holds --url, that
+    source's drop/body rules apply, and the template learned for it in the
+    archive. --explain lists every piece left out with its rule: the way to write
+    or fix a source's drop rule.
 
-    Example: curl -s https://www.unian.ua/... | newsmon extract --json --url URL -
+    Example: curl -s https://www.unian.ua/... | newsmon extract --explain --url URL -
     """
+    from crawler.boilerplate import Dropped
     from crawler.extract import Skipped
     from crawler.process import Page, process_page
 
@@ -197,16 +210,46 @@ def extract(file: Any, url: str, as_json: bool, prior: str | None) -> None:
         domains=(urlsplit(url).hostname or "",),
         body=body,
     )
-    result = process_page(page).result
+    page = _with_source_knowledge(ctx, page)
+    dropped: list[Dropped] = []
+    result = process_page(page, dropped).result
     if isinstance(result, Skipped):
         raise ExtractionError(f"no article on this page: {result.reason}")
     if as_json:
         record = asdict(result)
         record["tags"] = list(record["tags"])
         del record["source"], record["fetched"]
+        if explain:
+            record["left_out"] = [asdict(d) for d in dropped]
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
-    else:
-        click.echo(f"{result.title}\n\n{result.text}")
+        return
+    click.echo(f"{result.title}\n\n{result.text}")
+    if explain:
+        click.echo("\n-- left out --")
+        for piece in dropped:
+            click.echo(f"[{piece.rule}] {piece.text}")
+
+
+def _with_source_knowledge(ctx: click.Context, page: Any) -> Any:
+    """The page with the rules and learned template of the configured source holding its
+    URL; unchanged when there is no configuration file to say (extract needs none)."""
+    from dataclasses import replace
+
+    from crawler.config import find_config_path
+    from crawler.urls import on_site, source_domains
+    from storage.db import Archive
+
+    if not find_config_path(ctx.obj["config_path"]).exists():
+        return page
+    config = _config(ctx)
+    source = next((s for s in config.sources if on_site(page.url, source_domains(s))), None)
+    if source is None:
+        return page
+    template: frozenset[int] = frozenset()
+    if config.storage.path.exists():
+        with Archive(config.storage.path) as archive:
+            template = archive.template(source.name)
+    return replace(page, source=source.name, rules=source.rules, template=template)
 
 
 @cli.command()

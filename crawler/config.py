@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from crawler import __version__
+from crawler.boilerplate import SiteRules, selector_xpath
 from crawler.errors import ConfigError
 
 LANGUAGES = ("uk", "ru", "en")
@@ -59,10 +60,17 @@ class SourceConfig:
     every: float = 600.0
     delay: float | None = None
     enabled: bool = True
+    # Boilerplate rules, as XPath (CSS selectors in the file are translated when loaded).
+    drop: tuple[str, ...] = ()
+    body: str | None = None
 
     @property
     def endpoints(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + self.listings
+
+    @property
+    def rules(self) -> SiteRules:
+        return SiteRules(drop=self.drop, body=self.body)
 
 
 @dataclass(frozen=True)
@@ -285,6 +293,8 @@ class _Validator:
             every=get("every", (str, int, float), "10m", _every),
             delay=_maybe_float(get("delay", (int, float), None, _non_negative)),
             enabled=get("enabled", bool, True),
+            drop=get("drop", list, [], _selectors),
+            body=get("body", str, None, selector_xpath),
         )
 
     def _get(
@@ -381,6 +391,12 @@ def _urls(values: list[Any]) -> tuple[str, ...]:
             raise ValueError("must be a list of URLs")
         check_url(value)
     return tuple(values)
+
+
+def _selectors(values: list[Any]) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in values):
+        raise ValueError("must be a list of CSS selectors or XPath expressions")
+    return tuple(selector_xpath(v) for v in values)
 
 
 def _domains(values: list[Any]) -> tuple[str, ...]:

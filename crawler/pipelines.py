@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -13,6 +14,7 @@ from scrapy.exceptions import DropItem
 from crawler.errors import StorageError
 from crawler.extract import Skipped
 from crawler.process import Page, Processed, process_page
+from crawler.template import PageBlocks
 from crawler.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class ExtractPipeline:
         if not isinstance(item, Page):
             return item
         workers: Workers = self.crawler.spider.workers  # type: ignore[union-attr]
+        item = dataclasses.replace(item, template=self._template(item.source))
         try:
             return await asyncio.wrap_future(workers.submit(process_page, item))
         except BrokenProcessPool:
@@ -44,6 +47,14 @@ class ExtractPipeline:
             log.exception("extraction failed on %s", item.url)
             self._failed(item, f"{type(e).__name__}: {e}")
         raise DropItem(f"not processed: {item.url}", log_level="INFO")
+
+    def _template(self, source: str) -> frozenset[int]:
+        """The source's learned template, read from the archive once per crawl, then kept
+        up to date by StorePipeline."""
+        spider: Any = self.crawler.spider
+        if source not in spider.templates:
+            spider.templates[source] = spider.archive.template(source)
+        return spider.templates[source]
 
     def _failed(self, item: Page, reason: str) -> None:
         spider = self.crawler.spider
@@ -85,7 +96,17 @@ class StorePipeline:
             raise DropItem(str(e)) from e
         if stored.outcome in _COUNTER:  # "known": an alias of a stored article, not news
             run.counts[_COUNTER[stored.outcome]] += 1
+        if stored.outcome == "new" and item.blocks is not None:
+            self._learn(spider, item.source, item.blocks)
         return stored
+
+    def _learn(self, spider: Any, source: str, blocks: PageBlocks) -> None:
+        """Count a new page's blocks towards its source's template."""
+        try:
+            spider.templates[source] = spider.archive.learn_template(source, blocks)
+        except StorageError as e:  # the article is stored; only what it teaches is lost
+            spider.runs[source].errors["storage"] += 1
+            log.error("%s: cannot learn from a page: %s", source, e)
 
 
 _COUNTER = {"new": "new_articles", "duplicate": "duplicates"}

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from crawler.extract import Extracted, Skipped, extract_article
+from crawler.boilerplate import Dropped, SiteRules
+from crawler.extract import Extracted, Site, Skipped, extract_article
 from crawler.language import detect_language
+from crawler.template import PageBlocks
 from crawler.urls import canonicalize, on_site
 from storage.db import ArticleRow
 
@@ -28,6 +30,8 @@ class Page:
     domains: tuple[str, ...]
     body: bytes
     content_type: str | None = None
+    rules: SiteRules = field(default_factory=SiteRules)  # the source's configured rules
+    template: frozenset[int] = frozenset()  # the source's learned template, so far
 
 
 @dataclass(frozen=True)
@@ -36,13 +40,20 @@ class Processed:
     requested_url: str
     source: str
     result: ArticleRow | Skipped
+    blocks: PageBlocks | None = None  # for learning the source's template; None if skipped
 
 
-def process_page(page: Page) -> Processed:
-    """Extract and classify one page; never raises on bad input (it becomes a Skipped)."""
-    extracted = extract_article(page.body, page.url, page.content_type)
-    result = extracted if isinstance(extracted, Skipped) else to_row(extracted, page)
-    return Processed(page.url, page.requested_url, page.source, result)
+def process_page(page: Page, explain: list[Dropped] | None = None) -> Processed:
+    """Extract and classify one page; never raises on bad input (it becomes a Skipped).
+
+    ``explain``, if given, receives what was left out of the text as boilerplate.
+    """
+    site = Site(page.rules, page.template)
+    extracted = extract_article(page.body, page.url, page.content_type, site=site, explain=explain)
+    if isinstance(extracted, Skipped):
+        return Processed(page.url, page.requested_url, page.source, extracted)
+    row = to_row(extracted, page)
+    return Processed(page.url, page.requested_url, page.source, row, extracted.blocks)
 
 
 def to_row(extracted: Extracted, page: Page) -> ArticleRow:

@@ -42,6 +42,7 @@ SAME_STORY = 0.5
 # Blocks (and pages' signatures) not seen for this many pages of a site are forgotten: the
 # site has changed its template, or they were one-offs.
 FORGET_AFTER = 1000
+PRUNE_EVERY = 100  # pages of a site between two forgettings
 
 _WORDS = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
