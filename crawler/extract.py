@@ -282,7 +282,7 @@ def _main_text(tree: Any, url: str) -> str:
         tree,
         url=url,
         include_comments=False,
-        # Better F1 on all three corpora (bench/extract_speed.py), and cheaper.
+        # Better F1 on all three corpora (bench/extract_quality.py), and cheaper.
         favor_precision=True,
     )
     return (doc.text or "").strip() if isinstance(doc, Document) else ""
