@@ -28,10 +28,11 @@ from lxml import etree
 
 @dataclass(frozen=True)
 class SiteRules:
-    """A source's own rules, as XPath (CSS selectors are translated when the config loads).
+    """A source's own rules: CSS selectors or XPath expressions, as written in the config
+    (which has checked them with ``selector_xpath``).
 
     Plain strings, not compiled expressions: they travel to the worker processes with
-    every page.
+    every page, and each worker translates and compiles a selector once.
     """
 
     drop: tuple[str, ...] = ()  # elements removed before extraction
@@ -46,15 +47,17 @@ class Dropped:
     text: str  # its first characters, white space squashed
 
 
+@lru_cache(maxsize=1024)
 def selector_xpath(selector: str) -> str:
     """XPath of a CSS selector, or the XPath itself; ValueError if it is neither.
 
-    An expression starting with "/", "./" or "(" is taken as XPath, anything else as CSS.
+    An expression starting with "/", "./", "(" or an axis ("descendant::") is taken as
+    XPath, anything else as CSS.
     """
     selector = selector.strip()
     if not selector:
         raise ValueError("an empty selector")
-    if selector.startswith(("/", "./", "(")):
+    if selector.startswith(("/", "./", "(")) or _AXIS.match(selector):
         xpath = selector
     else:
         try:
@@ -68,6 +71,9 @@ def selector_xpath(selector: str) -> str:
     return xpath
 
 
+_AXIS = re.compile(r"[a-z-]+::")
+
+
 @lru_cache(maxsize=1024)
 def _compiled(xpath: str) -> etree.XPath:
     return etree.XPath(xpath)
@@ -77,27 +83,27 @@ def apply_site_rules(tree: Any, rules: SiteRules, dropped: list[Dropped]) -> Non
     """Narrow the page to the rule's body container (if found) and remove the drop matches."""
     if rules.body is not None:
         _keep_only(tree, rules.body, dropped)
-    for xpath in rules.drop:
-        for element in _elements(tree, xpath):
-            _drop(element, f"site rule {xpath}", dropped)
+    for selector in rules.drop:
+        for element in _elements(tree, selector):
+            _drop(element, f"site rule {selector}", dropped)
 
 
-def _elements(tree: Any, xpath: str) -> list[Any]:
+def _elements(tree: Any, selector: str) -> list[Any]:
     try:
-        found = _compiled(xpath)(tree)
-    except etree.XPathEvalError:  # e.g. an unknown function: the rule can never match
+        found = _compiled(selector_xpath(selector))(tree)
+    except (ValueError, etree.XPathEvalError):  # e.g. an unknown function: it never matches
         return []
     return [e for e in found if isinstance(e, etree._Element) and e.getparent() is not None]
 
 
-def _keep_only(tree: Any, xpath: str, dropped: list[Dropped]) -> None:
-    """Remove everything around the first match of ``xpath``, its ancestors kept as they are.
+def _keep_only(tree: Any, selector: str, dropped: list[Dropped]) -> None:
+    """Remove everything around the first match of ``selector``, its ancestors kept.
 
     The chain of ancestors stays (only their other children go) because trafilatura reads
     the page's structure: an <article> or a <div class="content"> above the text tells it
     where to look, and a bare text box under <body> is read differently.
     """
-    found = _elements(tree, xpath)
+    found = _elements(tree, selector)
     body = tree.find(".//body")
     if not found or body is None or not _inside(found[0], body):
         return  # not this page's layout (a video page, a live blog): generic rules only

@@ -60,7 +60,7 @@ class SourceConfig:
     every: float = 600.0
     delay: float | None = None
     enabled: bool = True
-    # Boilerplate rules, as XPath (CSS selectors in the file are translated when loaded).
+    # Boilerplate rules: CSS selectors or XPath expressions, checked when the file is read.
     drop: tuple[str, ...] = ()
     body: str | None = None
 
@@ -294,7 +294,7 @@ class _Validator:
             delay=_maybe_float(get("delay", (int, float), None, _non_negative)),
             enabled=get("enabled", bool, True),
             drop=get("drop", list, [], _selectors),
-            body=get("body", str, None, selector_xpath),
+            body=get("body", str, None, _selector),
         )
 
     def _get(
@@ -396,7 +396,12 @@ def _urls(values: list[Any]) -> tuple[str, ...]:
 def _selectors(values: list[Any]) -> tuple[str, ...]:
     if not all(isinstance(v, str) for v in values):
         raise ValueError("must be a list of CSS selectors or XPath expressions")
-    return tuple(selector_xpath(v) for v in values)
+    return tuple(_selector(v) for v in values)
+
+
+def _selector(value: str) -> str:
+    selector_xpath(value)  # raises ValueError naming what is wrong
+    return value.strip()
 
 
 def _domains(values: list[Any]) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from html import escape
 import pytest
 import trafilatura
 
-from crawler.boilerplate import Dropped, SiteRules, clean_lines, selector_xpath
+from crawler.boilerplate import Dropped, SiteRules, clean_lines
 from crawler.extract import Extracted, Site, extract_article
 from crawler.topics import Topic, classify, load_topic
 
@@ -341,7 +341,7 @@ def test_site_drop_rule_removes_what_no_generic_rule_knows() -> None:
     promo = '<div class="promo-4f2"><p>Наш фонд збирає на дрони для бригади, долучайтеся!</p></div>'
     html = page(inside={2: promo})
     assert "збирає на дрони" in newsmon(html)[0]
-    text, dropped = newsmon(html, Site(SiteRules(drop=(selector_xpath("div.promo-4f2"),))))
+    text, dropped = newsmon(html, Site(SiteRules(drop=("div.promo-4f2",))))
     assert "збирає на дрони" not in text
     assert all(p in text for p in SHELTER)
     assert any(d.rule.startswith("site rule") and "дрони" in d.text for d in dropped)
@@ -351,7 +351,7 @@ def test_site_body_rule_keeps_only_the_article() -> None:
     elsewhere = SHELTER[0].replace("Житомирі", "Києві")
     aside = f'<div class="_s0"><p class="_s1">{elsewhere}</p></div>'
     html = page(inside={0: '<div class="text-body">'}, after="</div>" + aside)
-    rules = SiteRules(body=selector_xpath("div.text-body"))
+    rules = SiteRules(body="div.text-body")
     text, dropped = newsmon(html, Site(rules))
     assert "Києві" not in text
     assert all(p in text for p in SHELTER)
@@ -359,7 +359,7 @@ def test_site_body_rule_keeps_only_the_article() -> None:
 
 
 def test_a_body_rule_that_matches_nothing_reads_the_whole_page() -> None:
-    rules = SiteRules(body=selector_xpath("div.no-such-box"))
+    rules = SiteRules(body="div.no-such-box")
     text, _ = newsmon(page(), Site(rules))
     assert all(p in text for p in SHELTER)
 

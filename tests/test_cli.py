@@ -89,7 +89,7 @@ def test_extract_explain_lists_what_was_left_out_with_the_source_s_rules(newsmon
     assert text == plain.stdout, "the same text, the explanation after it"
     assert f"[read-also line] {READ_ALSO}" in left_out.splitlines()
     rule = next(line for line in left_out.splitlines() if PROMO in line)
-    assert rule.startswith("[site rule descendant-or-self::p")
+    assert rule.startswith("[site rule p.promo] ")
 
     as_json = newsmon.run("extract", "--json", "--explain", "--url", url, str(page))
     record = json.loads(as_json.stdout)

@@ -11,6 +11,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from crawler.boilerplate import SiteRules, selector_xpath
 from crawler.config import (
     CrawlConfig,
     find_config_path,
@@ -216,13 +217,14 @@ def test_bad_value_names_key_and_line(tmp_path: Path) -> None:
 def test_site_rules_css_and_xpath_become_xpath(tmp_path: Path) -> None:
     text = SOURCE_A + 'drop = ["div.promo", "//aside[@data-widget]"]\nbody = "article .text"\n'
     source = load_config(write(tmp_path, text)).sources[0]
-    assert source.drop[1] == "//aside[@data-widget]"  # XPath is kept as written
+    assert source.rules == SiteRules(("div.promo", "//aside[@data-widget]"), "article .text")
     tree = lxml.html.fromstring(
         '<html><body><div class="x promo">P</div><aside data-widget="1">A</aside>'
         '<article><div class="text">T</div></article></body></html>'
     )
-    assert [e.text for x in source.rules.drop for e in tree.xpath(x)] == ["P", "A"]
-    assert [e.text for e in tree.xpath(source.rules.body)] == ["T"]
+    found = [e.text for rule in source.drop for e in tree.xpath(selector_xpath(rule))]
+    assert found == ["P", "A"]
+    assert [e.text for e in tree.xpath(selector_xpath(source.body or ""))] == ["T"]
 
 
 def test_no_site_rules_by_default(tmp_path: Path) -> None:
@@ -252,13 +254,13 @@ def test_a_bad_site_rule_is_named_with_its_line(
     assert fragment in message
 
 
-def test_shipped_site_rules_are_xpath(shipped) -> None:
+def test_shipped_site_rules_are_valid(shipped) -> None:
     ruled = {s.name: s.rules for s in shipped.sources if s.drop or s.body}
     assert {"epravda-uk", "pravda-uk"} <= set(ruled)
     tree = lxml.html.fromstring("<html><body><p>x</p></body></html>")
     for rules in ruled.values():
-        for xpath in (*rules.drop, rules.body or "//p"):
-            assert isinstance(tree.xpath(xpath), list)
+        for selector in (*rules.drop, rules.body or "//p"):
+            assert isinstance(tree.xpath(selector_xpath(selector)), list)
 
 
 # --- precedence, paths, units ---------------------------------------------------------
