@@ -151,13 +151,13 @@ _RELATED_HEADING = (
     "|свіжі дописи|популярне|популярні новини|найпопулярніше|найчитаніше|найбільш читане"
     "|рекомендуємо|вас може зацікавити|вам може бути цікаво|вам буде цікаво|схожі новини"
     "|схожі матеріали|схожі статті|пов'язані новини|пов'язані матеріали|головне за день"
-    "|новини дня|стрічка новин|публікації|новини компаній"
+    "|новини дня|стрічка новин|публікації|новини компаній|відео дня|фото дня"
     # ru
     "|больше новостей|другие новости|новости партнеров|новости по теме|материалы по теме"
     "|похожие новости|похожие материалы|последние новости|все новости|популярное"
     "|самое популярное|самое читаемое|самые популярные новости|самые читаемые|рекомендуем"
     "|вам может быть интересно|вас может заинтересовать|главное за день|другие материалы"
-    "|еще новости|ещё новости|лента новостей|новости дня|новости компаний|публикации"
+    "|еще новости|ещё новости|лента новостей|новости дня|новости компаний|публикации|видео дня"
     "|самые популярные новости наших партнеров|новости сми2|интересное|ссылки по теме"
     "|читайте в этом разделе|статьи по разделам|другие новости по теме|новости раздела"
     "|последние новости раздела|в разделе|посилання на тему|інші новини розділу"
@@ -289,7 +289,7 @@ _SHORT_TEXTS = etree.XPath(
 
 def _marker(text: str) -> str | None:
     if len(text) <= 60:
-        low = text.lower()
+        low = _lower(text)
         if _RELATED_HEADING_RE.fullmatch(low):
             return "related heading"
         if _COMMENTS_HEADING_RE.fullmatch(low):
@@ -585,6 +585,14 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def _lower(text: str) -> str:
+    """Lower case, with the Ukrainian apostrophe in its one spelling the patterns use."""
+    return text.lower().translate(_APOSTROPHES)
+
+
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+
+
 # -- after trafilatura -------------------------------------------------------------------
 
 _MONTHS = (
@@ -606,7 +614,8 @@ _DATELINE_ANY_CASE = re.compile(_DATELINE_RE.pattern, re.IGNORECASE)
 _META_LABEL_RE = re.compile(
     r"(?:дата|добавлено|додано|опубліковано|опубликовано|оновлено|обновлено|прочитано"
     r"|просмотров|переглядів|переглядов|views|published|posted|updated|рубрик[аи]|категорі[яї]"
-    r"|категори[яи]|теги|мітки|метки|tags|filed under)\s*:",
+    r"|категори[яи]|теги|мітки|метки|tags|filed under)\s*:"
+    r"|\d+\s*(?:min|хв|мин)\w*\.?\s*(?:read|читання|чтения)$",
 )
 _LEGAL_RE = re.compile(
     r"свідоцтво про (?:державну )?реєстрацію|свидетельство о регистрации"
@@ -622,6 +631,10 @@ _LEGAL_RE = re.compile(
 _READ_MORE_RE = re.compile(
     r"(?:читать дальше|читать далее|читать полностью|читати далі|читати більше|читати повністю"
     r"|подробнее|детальніше|докладніше|смотреть|дивитися|continue reading|далее|далі)" + _TRAILING,
+)
+_ENDS_READ_MORE = re.compile(
+    r"(?:…|\.\.\.)\s*(?:читати більше|читати далі|читать далее|читать дальше|read more"
+    r"|детальніше|подробнее)\W*$"
 )
 _LEGAL_MAX = 700  # an imprint: address, registration, terms of reuse
 _CONTROL_RE = re.compile(
@@ -643,8 +656,8 @@ def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped])
     """
     lines = list(lines)
     rules = [_line_rule(_cells(line), anchors) for line in lines]
-    _after_headings(lines, rules)
     _before_read_more(lines, rules)
+    _after_headings(lines, rules)
     for i, rule in enumerate(rules):
         if rule == "linked line" and not _in_link_run(rules, i):
             rules[i] = None  # one linked line inside prose: a link the article makes
@@ -682,9 +695,12 @@ _SENTENCE_END = re.compile(r"[.!?…:;][»\"'”)]*$")
 
 
 def _before_read_more(lines: list[str], rules: list[str | None]) -> None:
-    """The excerpt before a "read more" link is a teaser of another article."""
+    """The excerpt before a "read more" link, or ending in one, is a teaser of another
+    article."""
     for i, rule in enumerate(rules):
-        if rule == "read more" and i > 0 and rules[i - 1] is None and len(lines[i - 1]) <= 500:
+        if rule is None and len(lines[i]) <= 500 and _ENDS_READ_MORE.search(_lower(lines[i])):
+            rules[i] = "read more"
+        elif rule == "read more" and i > 0 and rules[i - 1] is None and len(lines[i - 1]) <= 500:
             rules[i - 1] = "read more"
 
 
@@ -712,7 +728,7 @@ def _line_rule(cells: list[str], anchors: set[str]) -> str | None:
 
 
 def _text_rule(text: str, anchors: set[str]) -> str | None:
-    length, low = len(text), text.lower()
+    length, low = len(text), _lower(text)
     if length <= 60 and _RELATED_HEADING_RE.fullmatch(low):
         return "related heading"
     if length <= 60 and _COMMENTS_HEADING_RE.fullmatch(low):

@@ -406,3 +406,28 @@ def test_the_same_page_about_an_exchange_is_flagged(topic: Topic) -> None:
     assert all(p in text for p in EXCHANGE)
     assert classify(title, text, "uk", topic).flag
     assert classify("Обмін відбувся", text, "uk", topic).flag, "the text alone flags too"
+
+
+def test_a_teaser_list_of_rubrics_headlines_excerpts_and_dates_goes_whole() -> None:
+    """A WordPress "recent posts" block as trafilatura renders it, line by line."""
+    lines = [
+        SHELTER[0],
+        "Свіжі дописи",
+        "  • Новини",
+        "Уряд виділив 150 млн грн на програму повернення українців із закордону",
+        "Кабінет Міністрів схвалив виділення коштів на нову бюджетну програму… Читати більше",
+        "Tuesday March 4th, 2025",
+        "  • Новини",
+        "У Львові стартував проєкт підтримки для жінок, які втратили чоловіків на війні",
+    ]
+    dropped: list[Dropped] = []
+    assert clean_lines(lines, set(), dropped) == [SHELTER[0]]
+    assert {d.rule for d in dropped} == {"related heading", "read more", "date or metadata line"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["2 min read", "Переглядів: 1520", "Теги: обмін полоненими, Київщина", "Відео дня"],
+)
+def test_metadata_and_promo_lines(line: str) -> None:
+    assert clean_lines([SHELTER[0], line], set(), []) == [SHELTER[0]]
