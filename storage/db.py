@@ -286,13 +286,14 @@ class Archive:
             signatures = self._signatures(source, {p for row in known.values() for p in row[2]})
             for key, sample in page.blocks:
                 if key in known:
-                    self._seen_again(source, key, number, known[key], page, signatures)
+                    self._seen_again(source, key, sample, number, known[key], page, signatures)
                 else:
+                    # No sample yet: most blocks are never seen again, and the archive
+                    # would keep the text of every paragraph twice.
                     self.db.execute(
-                        "insert into template_blocks (source, fingerprint, sample, pages,"
-                        " stories, story_pages, first_page, last_page) values (?, ?, ?, 1, 1, ?,"
-                        " ?, ?)",
-                        [source, key, sample, str(number), number, number],
+                        "insert into template_blocks (source, fingerprint, pages, stories,"
+                        " story_pages, first_page, last_page) values (?, ?, 1, 1, ?, ?, ?)",
+                        [source, key, str(number), number, number],
                     )
             if number % tpl.PRUNE_EVERY == 0:
                 self._forget_template(source, number - tpl.FORGET_AFTER)
@@ -336,6 +337,7 @@ class Archive:
         self,
         source: str,
         key: int,
+        sample: str,
         number: int,
         known: tuple[int, int, list[int]],
         page: PageBlocks,
@@ -349,9 +351,9 @@ class Archive:
         if new_story:
             stories, story_pages = stories + 1, [*story_pages, number]
         self.db.execute(
-            "update template_blocks set pages = ?, stories = ?, story_pages = ?, last_page = ?"
-            " where source = ? and fingerprint = ?",
-            [pages + 1, stories, " ".join(map(str, story_pages)), number, source, key],
+            "update template_blocks set pages = ?, stories = ?, story_pages = ?, last_page = ?,"
+            " sample = coalesce(sample, ?) where source = ? and fingerprint = ?",
+            [pages + 1, stories, " ".join(map(str, story_pages)), number, sample, source, key],
         )
 
     def _forget_template(self, source: str, before: int) -> None:

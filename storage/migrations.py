@@ -120,7 +120,7 @@ def m003_templates(db: Database) -> None:
         {
             "source": str,
             "fingerprint": int,  # signed 64-bit hash of the block's words
-            "sample": str,  # its first characters, for people
+            "sample": str,  # its first characters, for people; kept once seen twice
             "pages": int,  # distinct pages it was seen on
             "stories": int,  # distinct stories among them (counted up to MIN_STORIES)
             "story_pages": str,  # the first page of each of those stories, space-separated

@@ -82,6 +82,8 @@ def test_a_block_on_many_stories_is_learned_and_left_out(archive: Archive) -> No
         [fingerprint(PROMO)],
     ).fetchone()
     assert row == (tpl.MIN_PAGES + 1, tpl.MIN_STORIES, PROMO), "still counted when left out"
+    singles = archive.db.execute("select sample from template_blocks where pages = 1").fetchall()
+    assert singles and all(sample is None for (sample,) in singles), "no copy of one-off text"
 
 
 def test_an_updated_story_keeps_its_repeated_paragraph(archive: Archive) -> None:
