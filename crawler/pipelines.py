@@ -35,9 +35,9 @@ class ExtractPipeline:
         if not isinstance(item, Page):
             return item
         workers: Workers = self.crawler.spider.workers  # type: ignore[union-attr]
-        item = dataclasses.replace(item, template=self._template(item.source))
         try:
-            return await asyncio.wrap_future(workers.submit(process_page, item))
+            page = dataclasses.replace(item, template=self._template(item.source))
+            return await asyncio.wrap_future(workers.submit(process_page, page))
         except BrokenProcessPool:
             # A worker died (out of memory on a monstrous page, a crash in lxml):
             # start fresh ones; the page stays in the frontier for the next crawl.
