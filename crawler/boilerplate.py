@@ -330,7 +330,7 @@ def _is_inline_related(text: str, block: Any) -> bool:
     if rest <= 0:
         return True
     linked = sum(len(_squash(a.text_content())) for a in block.iter("a"))
-    return linked >= 0.5 * rest or (rest <= 200 and block.find(".//a") is not None)
+    return linked >= 0.5 * rest
 
 
 def _widest(block: Any, body: Any, length: int, slack: int = 30) -> Any:
