@@ -535,10 +535,6 @@ _TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 # A run of text outside links this long is a paragraph of prose: a box holding one is not
 # a list of links, however many teasers surround it (a short article among "more news").
 _PROSE = 120
-_HAS_PROSE = etree.XPath(
-    f"boolean(.//text()[string-length(normalize-space(.)) >= {_PROSE}]"
-    "[not(ancestor::a or ancestor::script or ancestor::style)])"
-)
 _PROSE_TEXTS = etree.XPath(
     f".//text()[string-length(normalize-space(.)) >= {_PROSE}]"
     "[not(ancestor::a or ancestor::script or ancestor::style)]"
@@ -547,10 +543,6 @@ _PROSE_BEFORE = etree.XPath(
     f"boolean(preceding::text()[string-length(normalize-space(.)) >= {_PROSE}]"
     "[not(ancestor::a or ancestor::script or ancestor::style)])"
 )
-
-
-def _has_prose(element: Any) -> bool:
-    return bool(_HAS_PROSE(element))
 
 
 def _drop(element: Any, rule: str, dropped: list[Dropped]) -> None:
