@@ -8,7 +8,7 @@ are not scored but their flag rate is printed. Every error is listed with its id
 language, score and the evidence that fired (or "none").
 
 Speed: on the pages of each corpus folder (items.tsv + gzipped HTML, as in
-bench/extract_speed.py), ``extract_article`` and then ``classify`` on the extracted text
+bench/extract_quality.py), ``extract_article`` and then ``classify`` on the extracted text
 are timed in the same run; flagging time is printed as a share of extraction time. The
 lemma cache starts cold, as in a fresh crawl.
 """

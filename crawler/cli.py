@@ -215,17 +215,29 @@ def _sources(config: Config, names: tuple[str, ...]) -> tuple[Any, ...]:
     default=None,
     help="The edition's language, used only to settle uk/ru on weak evidence.",
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also list what was left out of the text as boilerplate, and by which rule.",
+)
 @click.pass_context
-def extract(ctx: click.Context, file: Any, url: str, as_json: bool, prior: str | None) -> None:
+def extract(
+    ctx: click.Context, file: Any, url: str, as_json: bool, prior: str | None, explain: bool
+) -> None:
     """Show what newsmon makes of one saved page (FILE, or - for stdin).
 
     Reads the raw bytes, so the encoding is detected as in a crawl. Prints the
     main text, or with --json all fields, the verdict of each enabled topic
     included ("verdicts": {"captivity": {"flag": ..., "evidence": [...]}}).
     Exits 1 if the page has no article.
+    If the configuration file exists and one of its sources holds --url, that
+    source's drop/body rules apply, and the template learned for it in the
+    archive. --explain lists every piece left out with its rule: the way to write
+    or fix a source's drop rule.
 
-    Example: curl -s https://www.unian.ua/... | newsmon extract --json --url URL -
+    Example: curl -s https://www.unian.ua/... | newsmon extract --explain --url URL -
     """
+    from crawler.boilerplate import Dropped
     from crawler.extract import Skipped
     from crawler.flags import Flagger
     from crawler.process import Page, process_page
@@ -239,9 +251,11 @@ def extract(ctx: click.Context, file: Any, url: str, as_json: bool, prior: str |
         domains=(urlsplit(url).hostname or "",),
         body=body,
     )
+    page = _with_source_knowledge(ctx, page)
+    dropped: list[Dropped] = []
     # Classifying costs a second of vocabulary loading: only when it is shown.
     flagger = Flagger.from_config(_config(ctx, optional=True)) if as_json else None
-    processed = process_page(page, flagger)
+    processed = process_page(page, flagger, dropped)
     result = processed.result
     if isinstance(result, Skipped):
         raise ExtractionError(f"no article on this page: {result.reason}")
@@ -250,9 +264,37 @@ def extract(ctx: click.Context, file: Any, url: str, as_json: bool, prior: str |
         record["tags"] = list(record["tags"])
         del record["source"], record["fetched"]
         record["verdicts"] = {v.topic: _verdict_json(v) for v in processed.verdicts}
+        if explain:
+            record["left_out"] = [asdict(d) for d in dropped]
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
-    else:
-        click.echo(f"{result.title}\n\n{result.text}")
+        return
+    click.echo(f"{result.title}\n\n{result.text}")
+    if explain:
+        click.echo("\n-- left out --")
+        for piece in dropped:
+            click.echo(f"[{piece.rule}] {piece.text}")
+
+
+def _with_source_knowledge(ctx: click.Context, page: Any) -> Any:
+    """The page with the rules and learned template of the configured source holding its
+    URL; unchanged when there is no configuration file to say (extract needs none)."""
+    from dataclasses import replace
+
+    from crawler.config import find_config_path
+    from crawler.urls import on_site, source_domains
+    from storage.db import Archive
+
+    if not find_config_path(ctx.obj["config_path"]).exists():
+        return page
+    config = _config(ctx)
+    source = next((s for s in config.sources if on_site(page.url, source_domains(s))), None)
+    if source is None:
+        return page
+    template: frozenset[int] = frozenset()
+    if config.storage.path.exists():
+        with Archive(config.storage.path) as archive:
+            template = archive.template(source.name)
+    return replace(page, source=source.name, rules=source.rules, template=template)
 
 
 def _verdict_json(row: Any) -> dict[str, Any]:

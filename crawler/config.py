@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler import __version__
+from crawler.boilerplate import SiteRules, selector_xpath
 from crawler.errors import ConfigError
 
 LANGUAGES = ("uk", "ru", "en")
@@ -67,10 +68,17 @@ class SourceConfig:
     delay: float | None = None
     enabled: bool = True
     silence: float | None = None  # overrides [crawl] silence for this source
+    # Boilerplate rules: CSS selectors or XPath expressions, checked when the file is read.
+    drop: tuple[str, ...] = ()
+    body: str | None = None
 
     @property
     def endpoints(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + self.listings
+
+    @property
+    def rules(self) -> SiteRules:
+        return SiteRules(drop=self.drop, body=self.body)
 
 
 ALERT_MODES = ("instant", "digest")
@@ -416,6 +424,8 @@ class _Validator:
             delay=_maybe_float(get("delay", (int, float), None, _non_negative)),
             enabled=get("enabled", bool, True),
             silence=_maybe_float(get("silence", (str, int, float), None, parse_duration)),
+            drop=get("drop", list, [], _selectors),
+            body=get("body", str, None, _selector),
         )
 
     def _alerts(
@@ -779,6 +789,17 @@ def _urls(values: list[Any]) -> tuple[str, ...]:
             raise ValueError("must be a list of URLs")
         check_url(value)
     return tuple(values)
+
+
+def _selectors(values: list[Any]) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in values):
+        raise ValueError("must be a list of CSS selectors or XPath expressions")
+    return tuple(_selector(v) for v in values)
+
+
+def _selector(value: str) -> str:
+    selector_xpath(value)  # raises ValueError naming what is wrong
+    return value.strip()
 
 
 def _domains(values: list[Any]) -> tuple[str, ...]:

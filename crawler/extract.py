@@ -1,12 +1,13 @@
 """Turn the raw bytes of a fetched page into an article, or a reason to skip it."""
 
 import codecs
+import copy
 import json
 import logging
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -32,6 +33,16 @@ from w3lib.encoding import (
     read_bom,
     to_unicode,
 )
+
+from crawler.boilerplate import (
+    Dropped,
+    SiteRules,
+    apply_site_rules,
+    clean_lines,
+    clean_tree,
+    link_texts,
+)
+from crawler.template import PageBlocks, drop_template, page_blocks
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +125,16 @@ class Extracted:
     canonical_url: str | None
     sitename: str | None
     encoding: str  # the encoding used to decode the bytes, e.g. "utf-8", "cp1251"
+    # The page's blocks for learning its site's template (crawler/template.py).
+    blocks: PageBlocks = field(default_factory=PageBlocks)
+
+
+@dataclass(frozen=True)
+class Site:
+    """What newsmon knows of a page's site: its configured rules and its learned template."""
+
+    rules: SiteRules = field(default_factory=SiteRules)
+    template: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -176,9 +197,18 @@ def _guess_single_byte(body: bytes) -> str:
 
 
 def extract_article(
-    body: bytes, url: str, content_type: str | None = None, min_length: int = 200
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    min_length: int = 200,
+    site: Site | None = None,
+    explain: list[Dropped] | None = None,
 ) -> Extracted | Skipped:
-    """Raw bytes of a fetched page -> article or reason for skipping. Never raises on bad input."""
+    """Raw bytes of a fetched page -> article or reason for skipping. Never raises on bad input.
+
+    ``site`` brings the site's rules and learned template; ``explain``, if given, receives
+    every piece of the page left out as boilerplate and the rule that left it out.
+    """
     body = body[:MAX_HTML_BYTES]
     if not body.strip():
         return Skipped("empty page")
@@ -186,7 +216,7 @@ def extract_article(
         return Skipped("binary data")
     html, encoding = decode_html(body, content_type)
     try:
-        return _extract(html, encoding, url, min_length)
+        return _extract(html, encoding, url, min_length, site or Site(), explain)
     except Exception:  # a bug in a parser must cost one page, not the crawl
         log.warning("extraction failed for %s", url, exc_info=True)
         return Skipped("extraction failed")
@@ -201,12 +231,23 @@ def _looks_binary(body: bytes) -> bool:
     return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 20
 
 
-def _extract(html: str, encoding: str, url: str, min_length: int) -> Extracted | Skipped:
+def _extract(
+    html: str,
+    encoding: str,
+    url: str,
+    min_length: int,
+    site: Site,
+    explain: list[Dropped] | None,
+) -> Extracted | Skipped:
     tree = trafilatura.load_html(html)
     if tree is None:
         return Skipped("no article body")
-    text = _main_text(tree, url)
-    if not text or _is_link_list(text, tree):
+    dropped = [] if explain is None else explain
+    anchors = link_texts(tree)
+    lines = _main_lines(tree, url, site.rules, anchors, dropped)
+    blocks = page_blocks(lines, site.template)
+    text = "\n".join(drop_template(lines, site.template, dropped)).strip()
+    if not text or _is_link_list(text, anchors):
         return Skipped("no article body")
     if len(text) < min_length:
         return Skipped("text too short")
@@ -222,17 +263,26 @@ def _extract(html: str, encoding: str, url: str, min_length: int) -> Extracted |
         canonical_url=_canonical_url(tree, url),
         sitename=meta.sitename or None,
         encoding=encoding,
+        blocks=blocks,
     )
 
 
+def _main_lines(
+    tree: Any, url: str, rules: SiteRules, anchors: set[str], dropped: list[Dropped]
+) -> list[str]:
+    """The lines of the main text, boilerplate left out before and after trafilatura."""
+    work = copy.deepcopy(tree)  # the metadata is read from the page as it was served
+    apply_site_rules(work, rules, dropped)
+    clean_tree(work, url, dropped)
+    return clean_lines(_main_text(work, url).split("\n"), anchors, dropped)
+
+
 def _main_text(tree: Any, url: str) -> str:
-    # bare_extraction prunes a copy of the tree it is handed: the metadata, read from
-    # the same tree afterwards, still sees the whole page.
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
         include_comments=False,
-        # Better F1 on all three corpora (bench/extract_speed.py), and cheaper.
+        # Better F1 on all three corpora (bench/extract_quality.py), and cheaper.
         favor_precision=True,
     )
     return (doc.text or "").strip() if isinstance(doc, Document) else ""
@@ -266,16 +316,16 @@ def _byline(tree: Any) -> str | None:
     return extract_author(scopes[0]) if scopes else None
 
 
-def _is_link_list(text: str, tree: Any) -> bool:
+def _is_link_list(text: str, anchors: set[str]) -> bool:
     """Whether most of the text is the text of links: a listing page, not an article.
 
     trafilatura keeps a list of teaser links when a page has nothing else in its main
-    column (a section front, a tag page, search results).
+    column (a section front, a tag page, search results). ``anchors`` are the page's
+    link texts.
     """
     lines = [line.removeprefix("- ") for line in text.split("\n")]
     if len(lines) < _MIN_LISTING_LINKS:
         return False
-    anchors = {_squash(a.text_content()) for a in tree.iterfind(".//a")}
     linked = [line for line in lines if _squash(line) in anchors]
     share = sum(map(len, linked)) / len(text)
     return len(linked) >= _MIN_LISTING_LINKS and share > _LISTING_LINK_SHARE

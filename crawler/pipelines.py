@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -13,6 +14,7 @@ from scrapy.exceptions import DropItem
 from crawler.errors import StorageError
 from crawler.extract import Skipped
 from crawler.process import Page, Processed, process_page
+from crawler.template import PageBlocks
 from crawler.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,8 @@ class ExtractPipeline:
         spider: Any = self.crawler.spider
         workers: Workers = spider.workers
         try:
-            return await asyncio.wrap_future(workers.submit(process_page, item, spider.flagger))
+            page = dataclasses.replace(item, template=self._template(item.source))
+            return await asyncio.wrap_future(workers.submit(process_page, page, spider.flagger))
         except BrokenProcessPool:
             # A worker died (out of memory on a monstrous page, a crash in lxml):
             # start fresh ones; the page stays in the frontier for the next crawl.
@@ -45,6 +48,14 @@ class ExtractPipeline:
             log.exception("extraction failed on %s", item.url)
             self._failed(item, f"{type(e).__name__}: {e}")
         raise DropItem(f"not processed: {item.url}", log_level="INFO")
+
+    def _template(self, source: str) -> frozenset[int]:
+        """The source's learned template, read from the archive once per crawl, then kept
+        up to date by StorePipeline."""
+        spider: Any = self.crawler.spider
+        if source not in spider.templates:
+            spider.templates[source] = spider.archive.template(source)
+        return spider.templates[source]
 
     def _failed(self, item: Page, reason: str) -> None:
         spider = self.crawler.spider
@@ -86,7 +97,17 @@ class StorePipeline:
             raise DropItem(str(e)) from e
         if stored.outcome in _COUNTER:  # "known": an alias of a stored article, not news
             run.counts[_COUNTER[stored.outcome]] += 1
+        if stored.outcome == "new" and item.blocks is not None:
+            self._learn(spider, item.source, item.blocks)
         return stored
+
+    def _learn(self, spider: Any, source: str, blocks: PageBlocks) -> None:
+        """Count a new page's blocks towards its source's template."""
+        try:
+            spider.templates[source] = spider.archive.learn_template(source, blocks)
+        except StorageError as e:  # the article is stored; only what it teaches is lost
+            spider.runs[source].errors["storage"] += 1
+            log.error("%s: cannot learn from a page: %s", source, e)
 
 
 _COUNTER = {"new": "new_articles", "duplicate": "duplicates"}

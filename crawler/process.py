@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from crawler.extract import Extracted, Skipped, extract_article
+from crawler.boilerplate import Dropped, SiteRules
+from crawler.extract import Extracted, Site, Skipped, extract_article
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.flags import Flagger
 from crawler.language import detect_language
+from crawler.template import PageBlocks
 from crawler.urls import canonicalize, on_site
 from storage.db import ArticleRow, VerdictRow
 
@@ -30,6 +32,8 @@ class Page:
     domains: tuple[str, ...]
     body: bytes
     content_type: str | None = None
+    rules: SiteRules = field(default_factory=SiteRules)  # the source's configured rules
+    template: frozenset[int] = frozenset()  # the source's learned template, so far
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,19 @@ class Processed:
     # near-copy keys and story features: the MinHash costs ~0.5 ms, spent here, not in
     # the process that downloads and stores
     features: Fingerprint | None = None
+    blocks: PageBlocks | None = None  # for learning the source's template; None if skipped
 
 
-def process_page(page: Page, flagger: Flagger | None = None) -> Processed:
+def process_page(
+    page: Page, flagger: Flagger | None = None, explain: list[Dropped] | None = None
+) -> Processed:
     """Extract one page and classify the article with ``flagger``'s topics and watchlist;
-    never raises on bad input (it becomes a Skipped)."""
-    extracted = extract_article(page.body, page.url, page.content_type)
+    never raises on bad input (it becomes a Skipped).
+
+    ``explain``, if given, receives what was left out of the text as boilerplate.
+    """
+    site = Site(page.rules, page.template)
+    extracted = extract_article(page.body, page.url, page.content_type, site=site, explain=explain)
     if isinstance(extracted, Skipped):
         return Processed(page.url, page.requested_url, page.source, extracted)
     row = to_row(extracted, page)
@@ -56,7 +67,9 @@ def process_page(page: Page, flagger: Flagger | None = None) -> Processed:
     # which counts double, is not part of the content hash and may differ.
     verdicts = flagger.rows(row.title, row.text, row.language) if flagger else ()
     features = fingerprint(row.text)
-    return Processed(page.url, page.requested_url, page.source, row, verdicts, features)
+    return Processed(
+        page.url, page.requested_url, page.source, row, verdicts, features, extracted.blocks
+    )
 
 
 def to_row(extracted: Extracted, page: Page) -> ArticleRow:

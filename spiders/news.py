@@ -84,6 +84,8 @@ class NewsSpider(scrapy.Spider):
         self.settings_crawl = crawl
         self.archive = archive
         self.runs = runs
+        # Each source's learned template, kept up to date by the pipelines.
+        self.templates: dict[str, frozenset[int]] = {}
         self.allowed_domains = sorted({d for s in sources for d in source_domains(s)})
         self.links = LinkExtractor()
 
@@ -267,6 +269,7 @@ class NewsSpider(scrapy.Spider):
             domains=run.domains,
             body=response.body,
             content_type=content_type or None,
+            rules=source.rules,
         )
 
     def article_failed(self, failure: Failure) -> None:

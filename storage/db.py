@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from crawler import template as tpl
 from crawler.errors import StorageError
 from crawler.fingerprint import Fingerprint, fingerprint
+from crawler.template import PageBlocks
 from storage import dedupe
 from storage.migrations import migrations
 
@@ -436,6 +438,111 @@ class Archive:
                 pk="url",
             )
 
+    # -- site templates --------------------------------------------------------------------
+
+    def template(self, source: str) -> frozenset[int]:
+        """Fingerprints of the blocks learned as ``source``'s template (crawler/template.py)."""
+        rows = self.db.execute(
+            "select fingerprint from template_blocks where source = ? and pages >= ?"
+            " and stories >= ? and pages >= ? * ((select max(page) from template_pages"
+            " where source = ?) - first_page + 1)",
+            [source, tpl.MIN_PAGES, tpl.MIN_STORIES, tpl.MIN_SHARE, source],
+        )
+        return frozenset(row[0] for row in rows)
+
+    def learn_template(self, source: str, page: PageBlocks) -> frozenset[int]:
+        """Count the blocks of one more page of ``source``; return the template learned so far.
+
+        Call it once per distinct page (a new article), never for a page seen before.
+        """
+        with self._write():
+            number = self._next_template_page(source)
+            self.db.execute(
+                "insert into template_pages (source, page, signature, learned) values (?, ?, ?, ?)",
+                [source, number, " ".join(map(str, page.signature)), utc_now()],
+            )
+            known = self._template_blocks(source, [key for key, _ in page.blocks])
+            signatures = self._signatures(source, {p for row in known.values() for p in row[2]})
+            for key, sample in page.blocks:
+                if key in known:
+                    self._seen_again(source, key, sample, number, known[key], page, signatures)
+                else:
+                    # No sample yet: most blocks are never seen again, and the archive
+                    # would keep the text of every paragraph twice.
+                    self.db.execute(
+                        "insert into template_blocks (source, fingerprint, pages, stories,"
+                        " story_pages, first_page, last_page) values (?, ?, 1, 1, ?, ?, ?)",
+                        [source, key, str(number), number, number],
+                    )
+            if number % tpl.PRUNE_EVERY == 0:
+                self._forget_template(source, number - tpl.FORGET_AFTER)
+        return self.template(source)
+
+    def _next_template_page(self, source: str) -> int:
+        row = self.db.execute(
+            "select coalesce(max(page), 0) + 1 from template_pages where source = ?", [source]
+        ).fetchone()
+        return int(row[0])
+
+    def _template_blocks(
+        self, source: str, keys: list[int]
+    ) -> dict[int, tuple[int, int, list[int]]]:
+        """pages, stories and story pages of the already known blocks among ``keys``."""
+        known = {}
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "select fingerprint, pages, stories, story_pages from template_blocks"
+                f" where source = ? and fingerprint in ({marks})",
+                [source, *chunk],
+            )
+            for key, pages, stories, story_pages in rows:
+                known[key] = (pages, stories, [int(p) for p in (story_pages or "").split()])
+        return known
+
+    def _signatures(self, source: str, pages: set[int]) -> dict[int, list[int]]:
+        found = {}
+        for chunk in _chunks(sorted(pages), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "select page, signature from template_pages"
+                f" where source = ? and page in ({marks})",
+                [source, *chunk],
+            )
+            found.update({page: [int(k) for k in signature.split()] for page, signature in rows})
+        return found
+
+    def _seen_again(
+        self,
+        source: str,
+        key: int,
+        sample: str,
+        number: int,
+        known: tuple[int, int, list[int]],
+        page: PageBlocks,
+        signatures: dict[int, list[int]],
+    ) -> None:
+        pages, stories, story_pages = known
+        # A page whose signature is gone (forgotten) counts as another story.
+        new_story = stories < tpl.MIN_STORIES and not any(
+            tpl.same_story(page.signature, signatures.get(p, ()), key) for p in story_pages
+        )
+        if new_story:
+            stories, story_pages = stories + 1, [*story_pages, number]
+        self.db.execute(
+            "update template_blocks set pages = ?, stories = ?, story_pages = ?, last_page = ?,"
+            " sample = coalesce(sample, ?) where source = ? and fingerprint = ?",
+            [pages + 1, stories, " ".join(map(str, story_pages)), number, sample, source, key],
+        )
+
+    def _forget_template(self, source: str, before: int) -> None:
+        self.db.execute(
+            "delete from template_blocks where source = ? and last_page < ?", [source, before]
+        )
+        self.db.execute(
+            "delete from template_pages where source = ? and page < ?", [source, before]
+        )
+
     # -- crawl runs ------------------------------------------------------------------------
 
     def start_run(self, source: str) -> int:
@@ -660,6 +767,6 @@ def _outbox_entry(row: Sequence[Any]) -> OutboxEntry:
     return OutboxEntry(**values)
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield list(items[start : start + size])

@@ -130,6 +130,38 @@ def m002_verdicts(db: Database) -> None:
 
 
 @migrations()
+def m003_templates(db: Database) -> None:
+    # What newsmon learns of each source's template (crawler/template.py): the pages it
+    # learned from, numbered per source, with their story signatures ...
+    db.table("template_pages").create(
+        {
+            "source": str,
+            "page": int,  # 1, 2, 3, … per source, in the order the pages were stored
+            "signature": str,  # the page's story: fingerprints separated by spaces
+            "learned": str,  # ISO 8601 UTC
+        },
+        pk=("source", "page"),
+        not_null={"source", "page", "signature", "learned"},
+    )
+    # ... and every block (line of extracted text) seen on them, with where it was seen.
+    db.table("template_blocks").create(
+        {
+            "source": str,
+            "fingerprint": int,  # signed 64-bit hash of the block's words
+            "sample": str,  # its first characters, for people; kept once seen twice
+            "pages": int,  # distinct pages it was seen on
+            "stories": int,  # distinct stories among them (counted up to MIN_STORIES)
+            "story_pages": str,  # the first page of each of those stories, space-separated
+            "first_page": int,
+            "last_page": int,
+        },
+        pk=("source", "fingerprint"),
+        not_null={"source", "fingerprint", "pages", "stories", "first_page", "last_page"},
+    )
+    db.table("template_blocks").create_index(["source", "last_page"])
+
+
+@migrations()
 def m004_outbox(db: Database) -> None:
     # Every alert goes through here before it reaches the mail server: a message is
     # queued (with the marks below) in one transaction, and marked sent only after the

@@ -15,7 +15,8 @@ from tests.conftest import NEWSMON, Newsmon
 from tests.pages import article_html, listing_html, rss2
 from tests.sitekit import Route
 
-LATEST_MIGRATION = migrations.pending(Database(memory=True))[-1].name
+MIGRATIONS = "_sqlite_migrations"  # sqlite-utils' record of the applied migrations
+NEWEST = migrations.pending(Database(memory=True))[-1].name  # what a new archive is at
 
 
 def test_extract_prints_the_article_as_json(newsmon: Newsmon):
@@ -55,6 +56,59 @@ def test_extract_of_a_page_without_article_exits_1_with_the_reason(newsmon: News
     assert "Error: no article on this page" in result.stderr
 
 
+PROMO = "Наш фонд збирає на дрони для бригади, долучайтеся до збору вже сьогодні"
+READ_ALSO = "Читайте також: Україна повернула з полону 95 захисників"
+
+
+def _page_with_boilerplate() -> bytes:
+    html = article_html("Укриття в гімназії відремонтували")
+    extra = (
+        f'<p class="promo">{PROMO}</p><p><b>Читайте також:</b> <a href="/news/2">Україна '
+        "повернула з полону 95 захисників</a></p>"
+    )
+    return html.replace('<div class="article-body">', '<div class="article-body">' + extra).encode()
+
+
+def test_extract_explain_lists_what_was_left_out_with_the_source_s_rules(newsmon: Newsmon):
+    newsmon.configure(
+        '[[sources]]\nname = "zt-uk"\nlanguage = "uk"\nfeeds = ["https://zt.example.ua/rss"]\n'
+        'drop = ["p.promo"]\n'
+    )
+    page = newsmon.tmp_path / "page.html"
+    page.write_bytes(_page_with_boilerplate())
+    url = "https://zt.example.ua/news/1.html"
+
+    plain = newsmon.run("extract", "--url", url, str(page))
+    assert plain.returncode == 0, plain.stderr
+    assert PROMO not in plain.stdout and READ_ALSO not in plain.stdout
+    assert "left out" not in plain.stdout
+    assert "шкільних укриттів" in plain.stdout
+
+    explained = newsmon.run("extract", "--explain", "--url", url, str(page))
+    assert explained.returncode == 0, explained.stderr
+    text, _, left_out = explained.stdout.partition("\n-- left out --\n")
+    assert text == plain.stdout, "the same text, the explanation after it"
+    assert f"[read-also line] {READ_ALSO}" in left_out.splitlines()
+    rule = next(line for line in left_out.splitlines() if PROMO in line)
+    assert rule.startswith("[site rule p.promo] ")
+
+    as_json = newsmon.run("extract", "--json", "--explain", "--url", url, str(page))
+    record = json.loads(as_json.stdout)
+    assert {"rule": "read-also line", "text": READ_ALSO} in record["left_out"]
+
+
+def test_extract_elsewhere_than_a_source_uses_the_generic_rules_only(newsmon: Newsmon):
+    newsmon.configure(
+        '[[sources]]\nname = "zt-uk"\nlanguage = "uk"\nfeeds = ["https://zt.example.ua/rss"]\n'
+        'drop = ["p.promo"]\n'
+    )
+    result = newsmon.run(
+        "extract", "--url", "https://other.example.ua/1", "-", input=_page_with_boilerplate()
+    )
+    assert result.returncode == 0, result.stderr
+    assert PROMO in result.stdout and READ_ALSO not in result.stdout
+
+
 def test_a_bad_config_exits_2_naming_file_line_and_key(newsmon: Newsmon):
     newsmon.config_path.write_text("[crawl]\ndelay = 1\nspeed = 3\n", encoding="utf-8")
     result = newsmon.run("crawl")
@@ -85,9 +139,13 @@ def test_migrate_creates_the_archive(newsmon: Newsmon):
     )
     result = newsmon.run("migrate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{newsmon.db_path}: schema at {LATEST_MIGRATION}\n"
+    applied = [r["name"] for r in newsmon.rows(f"select name from {MIGRATIONS} order by rowid")]
+    assert applied[0] == "m001_initial" and "m003_templates" in applied
+    assert applied[-1] == NEWEST
+    assert result.stdout.endswith(f"schema at {NEWEST}\n")
     tables = {r["name"] for r in newsmon.rows("select name from sqlite_master where type='table'")}
     assert {"articles", "articles_fts", "urls", "feed_state", "crawl_runs", "verdicts"} <= tables
+    assert {"template_pages", "template_blocks"} <= tables
 
 
 def test_kill_9_mid_crawl_leaves_no_half_article_and_the_next_crawl_finishes(newsmon: Newsmon):
@@ -153,4 +211,4 @@ def test_newsmon_config_variable_picks_the_file(newsmon: Newsmon):
         [str(NEWSMON), "migrate"], capture_output=True, text=True, env=env, cwd="/", timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{newsmon.db_path}: schema at {LATEST_MIGRATION}")
+    assert result.stdout.startswith(f"{newsmon.db_path}: schema at {NEWEST}")

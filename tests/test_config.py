@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
+import lxml.html
 import pytest
 
+from crawler.boilerplate import SiteRules, selector_xpath
 from crawler.config import (
     CrawlConfig,
     SmtpConfig,
@@ -211,6 +213,58 @@ def test_bad_value_names_key_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, SOURCE_A + 'every = "soon"\n')
     message = config_error(path)
     assert message.startswith(f"{path}:5: sources[0].every: ")
+
+
+# --- site rules: drop and body ------------------------------------------------------
+
+
+def test_site_rules_css_and_xpath_become_xpath(tmp_path: Path) -> None:
+    text = SOURCE_A + 'drop = ["div.promo", "//aside[@data-widget]"]\nbody = "article .text"\n'
+    source = load_config(write(tmp_path, text)).sources[0]
+    assert source.rules == SiteRules(("div.promo", "//aside[@data-widget]"), "article .text")
+    tree = lxml.html.fromstring(
+        '<html><body><div class="x promo">P</div><aside data-widget="1">A</aside>'
+        '<article><div class="text">T</div></article></body></html>'
+    )
+    found = [e.text for rule in source.drop for e in tree.xpath(selector_xpath(rule))]
+    assert found == ["P", "A"]
+    assert [e.text for e in tree.xpath(selector_xpath(source.body or ""))] == ["T"]
+
+
+def test_no_site_rules_by_default(tmp_path: Path) -> None:
+    source = load_config(write(tmp_path, SOURCE_A)).sources[0]
+    assert (source.drop, source.body) == ((), None)
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "fragment"),
+    [
+        ('drop = ["div..promo"]', "drop", "'div..promo' is not a CSS selector"),
+        ('drop = ["//div[@class="]', "drop", "is not a valid XPath"),
+        ('drop = ["div.a", ""]', "drop", "an empty selector"),
+        ("drop = [3]", "drop", "must be a list of CSS selectors or XPath expressions"),
+        ('drop = "div.promo"', "drop", "must be a list, not str"),
+        ('body = "(//div"', "body", "'(//div' is not a valid XPath"),
+        ('body = "p:nth-child(x)"', "body", "is not a CSS selector"),
+        ("body = []", "body", "must be a string, not list"),
+    ],
+)
+def test_a_bad_site_rule_is_named_with_its_line(
+    tmp_path: Path, line: str, key: str, fragment: str
+) -> None:
+    path = write(tmp_path, SOURCE_A + 'every = "10m"\n' + line + "\n")
+    message = config_error(path)
+    assert message.startswith(f"{path}:6: sources[0].{key}: ")
+    assert fragment in message
+
+
+def test_shipped_site_rules_are_valid(shipped) -> None:
+    ruled = {s.name: s.rules for s in shipped.sources if s.drop or s.body}
+    assert {"epravda-uk", "pravda-uk"} <= set(ruled)
+    tree = lxml.html.fromstring("<html><body><p>x</p></body></html>")
+    for rules in ruled.values():
+        for selector in (*rules.drop, rules.body or "//p"):
+            assert isinstance(tree.xpath(selector_xpath(selector)), list)
 
 
 # --- precedence, paths, units ---------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from crawler import template as tpl
 from tests import storytexts as t
 from tests.conftest import Newsmon
 from tests.pages import (
@@ -12,6 +13,7 @@ from tests.pages import (
     atom,
     listing_html,
     news_sitemap,
+    own_paragraphs,
     rdf,
     rss2,
     sitemap_index,
@@ -348,3 +350,57 @@ def test_a_cyrillic_slug_is_one_url_fetched_once(newsmon: Newsmon):
         }
     ]
     assert len(site.requests_to("/news/")) == 1
+
+
+PROMO = "Долучайтеся до збору на дрони для бригади: кожна гривня наближає нашу перемогу"
+TOWNS = ("Коростені", "Овручі", "Бердичеві", "Звягелі", "Малині", "Радомишлі", "Олевську")
+
+
+def _story_page(i: int) -> str:
+    town = TOWNS[i % len(TOWNS)]
+    paragraphs = [
+        f"У {town} після ремонту відкрили амбулаторію, роботи тривали з весни і завершилися "
+        f"раніше, ніж обіцяв підрядник громаді {town}.",
+        PROMO,
+        f"Мешканці {town} кажуть, що давно чекали, коли лікарі знову прийматимуть у селі.",
+    ]
+    # Words of its own, or the pages would be near copies of each other (and a copy
+    # teaches nothing about the template).
+    title = f"Новина з {town}, випуск {i}"
+    return article_html(title, paragraphs + own_paragraphs(title, 2))
+
+
+def test_a_crawl_learns_a_source_s_template_and_leaves_it_out_of_later_pages(newsmon: Newsmon):
+    site = newsmon.site
+    first = tpl.MIN_PAGES
+    paths = [f"/news/story-{i}.html" for i in range(first + 2)]
+    for i, path in enumerate(paths):
+        site.add(path, _story_page(i))
+    site.add("/rss.xml", rss2([site.url(p) for p in paths[:first]]))
+    newsmon.configure(_source(newsmon, feeds=["/rss.xml"]))
+    assert newsmon.run("crawl").returncode == 0
+    texts = [r["text"] for r in newsmon.rows("select text from articles")]
+    assert len(texts) == first and all(PROMO in t for t in texts), "nothing dropped yet"
+    learned = newsmon.rows(
+        "select pages, stories, sample from template_blocks where source = 'test-uk'"
+    )
+    assert {"pages": first, "stories": tpl.MIN_STORIES, "sample": PROMO} in learned
+
+    site.add("/rss.xml", rss2([site.url(p) for p in paths]))
+    assert newsmon.run("crawl").returncode == 0
+    later = [site.url(p) for p in paths[first:]]
+    rows = newsmon.rows("select url, text from articles where id > ? order by id", [first])
+    assert sorted(r["url"] for r in rows) == sorted(later)
+    assert all(PROMO not in r["text"] and "амбулаторію" in r["text"] for r in rows)
+
+
+def test_a_source_s_drop_rule_applies_in_a_crawl(newsmon: Newsmon):
+    site = newsmon.site
+    site.add("/news/story-1.html", _story_page(1))
+    site.add("/rss.xml", rss2([site.url("/news/story-1.html")]))
+    rule = "drop = [\"//p[contains(., 'збору на дрони')]\"]\n"
+    newsmon.configure(_source(newsmon, feeds=["/rss.xml"]) + rule)
+    result = newsmon.run("crawl")
+    assert result.returncode == 0, result.stderr
+    [row] = newsmon.rows("select text from articles")
+    assert PROMO not in row["text"] and "амбулаторію" in row["text"]

@@ -1,0 +1,793 @@
+"""Boilerplate that trafilatura keeps, removed before and after it: site rules, generic rules.
+
+trafilatura drops navigation, sidebars and footers by their class names and link density.
+What it keeps on news pages is what newsmon's alerts trip over: an inline "Читайте також:
+…" line, a "Most read" list without telling class names, readers' comments, share and
+subscribe prompts, cookie notices, teaser cards inside the article body (class names
+hashed by CSS modules or Tailwind say nothing). The rules here look at text and links,
+in Ukrainian, Russian and English, not at class names.
+
+Every removal is recorded as a ``Dropped`` (rule name and the start of the text), so that
+``newsmon extract --explain`` can show why a line is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from cssselect import HTMLTranslator, SelectorError
+from lxml import etree
+
+# -- per-site rules ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    """A source's own rules: CSS selectors or XPath expressions, as written in the config
+    (which has checked them with ``selector_xpath``).
+
+    Plain strings, not compiled expressions: they travel to the worker processes with
+    every page, and each worker translates and compiles a selector once.
+    """
+
+    drop: tuple[str, ...] = ()  # elements removed before extraction
+    body: str | None = None  # the container of the article text, where the page has one
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """One piece of a page left out, and the rule that left it out."""
+
+    rule: str
+    text: str  # its first characters, white space squashed
+
+
+@lru_cache(maxsize=1024)
+def selector_xpath(selector: str) -> str:
+    """XPath of a CSS selector, or the XPath itself; ValueError if it is neither.
+
+    An expression starting with "/", "./", "(" or an axis ("descendant::") is taken as
+    XPath, anything else as CSS.
+    """
+    selector = selector.strip()
+    if not selector:
+        raise ValueError("an empty selector")
+    if selector.startswith(("/", "./", "(")) or _AXIS.match(selector):
+        xpath = selector
+    else:
+        try:
+            xpath = HTMLTranslator().css_to_xpath(selector)
+        except SelectorError as e:
+            raise ValueError(f"{selector!r} is not a CSS selector: {e}") from e
+    try:
+        _compiled(xpath)
+    except etree.XPathSyntaxError as e:
+        raise ValueError(f"{selector!r} is not a valid XPath: {e}") from e
+    return xpath
+
+
+_AXIS = re.compile(r"[a-z-]+::")
+
+
+@lru_cache(maxsize=1024)
+def _compiled(xpath: str) -> etree.XPath:
+    return etree.XPath(xpath)
+
+
+def apply_site_rules(tree: Any, rules: SiteRules, dropped: list[Dropped]) -> None:
+    """Narrow the page to the rule's body container (if found) and remove the drop matches."""
+    if rules.body is not None:
+        _keep_only(tree, rules.body, dropped)
+    for selector in rules.drop:
+        for element in _elements(tree, selector):
+            _drop(element, f"site rule {selector}", dropped)
+
+
+def _elements(tree: Any, selector: str) -> list[Any]:
+    try:
+        found = _compiled(selector_xpath(selector))(tree)
+    except (ValueError, etree.XPathEvalError):  # e.g. an unknown function: it never matches
+        return []
+    return [e for e in found if isinstance(e, etree._Element) and e.getparent() is not None]
+
+
+def _keep_only(tree: Any, selector: str, dropped: list[Dropped]) -> None:
+    """Remove everything around the first match of ``selector``, its ancestors kept.
+
+    The chain of ancestors stays (only their other children go) because trafilatura reads
+    the page's structure: an <article> or a <div class="content"> above the text tells it
+    where to look, and a bare text box under <body> is read differently.
+    """
+    found = _elements(tree, selector)
+    body = tree.find(".//body")
+    if not found or body is None or not _inside(found[0], body):
+        return  # not this page's layout (a video page, a live blog): generic rules only
+    node = found[0]
+    removed = []
+    while node is not body:
+        parent = node.getparent()
+        for sibling in list(parent):
+            if sibling is not node:
+                if isinstance(sibling.tag, str):
+                    removed.append(_squash(sibling.text_content()))
+                parent.remove(sibling)
+        parent.text = None
+        node.tail = None
+        node = parent
+    text = " ".join(t for t in removed if t)
+    if text:
+        dropped.append(Dropped("outside the site's body container", text[:_SAMPLE]))
+
+
+def _inside(element: Any, ancestor: Any) -> bool:
+    return any(a is ancestor for a in element.iterancestors())
+
+
+# -- generic rules -------------------------------------------------------------------------
+
+_SAMPLE = 100
+
+# Headings of lists of other articles; also the start of an inline "read also" line.
+_RELATED_INLINE = (
+    # uk
+    "читайте також|читати також|також читайте|дивіться також|див. також|дивись також"
+    "|слухайте також|до теми|по темі|за темою|більше на тему|більше по темі"
+    # ru
+    "|читайте также|читать также|также читайте|смотрите также|см. также|по теме|к теме"
+    "|еще по теме|ещё по теме|больше по теме|ранее на тему|читайте в разделе"
+    # en
+    "|read also|also read|see also|related|read more|more on this|also on \\S+"
+)
+_RELATED_HEADING = (
+    _RELATED_INLINE
+    # uk
+    + "|більше новин|більше статей|більше матеріалів|новини партнерів|новини по темі"
+    "|новини за темою|інші новини|останні новини|всі новини|усі новини|свіжі новини"
+    "|свіжі дописи|популярне|популярні новини|найпопулярніше|найчитаніше|найбільш читане"
+    "|рекомендуємо|вас може зацікавити|вам може бути цікаво|вам буде цікаво|схожі новини"
+    "|схожі матеріали|схожі статті|пов'язані новини|пов'язані матеріали|головне за день"
+    "|новини дня|стрічка новин|публікації|новини компаній|відео дня|фото дня"
+    # ru
+    "|больше новостей|другие новости|новости партнеров|новости по теме|материалы по теме"
+    "|похожие новости|похожие материалы|последние новости|все новости|популярное"
+    "|самое популярное|самое читаемое|самые популярные новости|самые читаемые|рекомендуем"
+    "|вам может быть интересно|вас может заинтересовать|главное за день|другие материалы"
+    "|еще новости|ещё новости|лента новостей|новости дня|новости компаний|публикации|видео дня"
+    "|самые популярные новости наших партнеров|новости сми2|интересное|ссылки по теме"
+    "|читайте в этом разделе|статьи по разделам|другие новости по теме|новости раздела"
+    "|последние новости раздела|в разделе|посилання на тему|інші новини розділу"
+    # en
+    "|related articles|related news|related stories|related content|related coverage"
+    "|related posts|related topics|more from \\S+|more on this story|more stories|more news"
+    "|more about|most read|most popular|most viewed|trending|trending now|recommended"
+    "|recommended for you|you may also like|you might also like|you may be interested in"
+    "|latest|latest news|latest stories|hot news|top stories|editor's picks|don't miss"
+    "|further reading|what to read next|up next|read next|popular"
+)
+_COMMENTS_HEADING = (
+    r"(?:\d+\s+)?(?:коментар(?:і|ів|я)?|комментари(?:и|ев|я|й)?|comments?|відгуки|отзывы)"
+    r"(?:\s*\(?\d+\)?)?"
+    "|залишити коментар|залиште коментар|додати коментар|написати коментар"
+    "|оставить комментарий|добавить комментарий|написать комментарий|обсуждение материала"
+    "|leave a comment|leave a reply|post a comment|add a comment|join the discussion"
+    "|join the conversation"
+)
+_TRAILING = r"[\s:.,;!…»›>→–—-]*"
+_RELATED_HEADING_RE = re.compile(rf"(?:{_RELATED_HEADING}){_TRAILING}")
+_RELATED_INLINE_RE = re.compile(rf"(?:{_RELATED_INLINE})(?=\W|$|[A-ZА-ЯІЇЄҐ])", re.IGNORECASE)
+_COMMENTS_HEADING_RE = re.compile(rf"(?:{_COMMENTS_HEADING}){_TRAILING}")
+
+# Short blocks that are a prompt, a notice or a control, not news.
+_PROMPT_VERB = (
+    r"підписуйтес[ья]|підпишіться|підписатися|приєднуйтес[ья]|слідкуйте за нами"
+    r"|стежте за нами|читайте нас|дивіться нас|подписывайтесь|подпишитесь|подписаться"
+    r"|присоединяйтесь|следите за нами|читайте нас|subscribe|sign up|follow us|join us"
+    r"|share this|share it|share on|like us on|поделиться|поділитися|добавить в закладки"
+)
+_CHANNEL = (
+    r"telegram|телеграм|viber|вайбер|facebook|фейсбук|instagram|інстаграм|инстаграм"
+    r"|youtube|ютуб|twitter|твіттер|твиттер|tiktok|тікток|whatsapp|google news"
+    r"|канал|сторінк|страниц|соцмереж|соцсет|newsletter|розсилк|рассылк|inbox|friend|друз"
+)
+_PROMPT_RE = re.compile(rf"\b(?:{_PROMPT_VERB})\b.*\b(?:{_CHANNEL})", re.DOTALL)
+_SHARE_RE = re.compile(
+    r"(?:поділитися|поширити|поделиться|share|надіслати|отправить|print|друк|печать"
+    r"|версія для друку|версия для печати|зберегти|сохранить|копіювати посилання"
+    r"|скопировать ссылку|copy link)(?:\W+|$)",
+)
+_COOKIE_RE = re.compile(
+    r"\b(?:cookies?|кукі|куки|файли cookie|файлы cookie)\b.*"
+    r"\b(?:використ|использ|use|using|погоджу|соглаш|agree|accept|прийма|принима|policy|політик"
+    r"|политик|налашт|настро|settings)",
+    re.DOTALL,
+)
+_COOKIE_START_RE = re.compile(
+    r"\b(?:використ|использ|use|using|погоджу|соглаш|agree|accept|прийма|принима|policy|політик"
+    r"|политик)\w*\b.*\b(?:cookies?|кукі|куки)\b",
+    re.DOTALL,
+)
+_GALLERY_RE = re.compile(
+    r"(?:попереднє|наступне|попередня|наступна|предыдущ\w*|следующ\w*|previous|next|prev)"
+    r"(?:\s+(?:фото|photo|слайд|slide|image|зображення|изображение))?"
+    r"|(?:фото|photo|слайд|slide|image)?\s*\d+\s*(?:/|з|із|из|of)\s*\d+"
+    r"|(?:відкрити|открыть|open|view|дивитися|смотреть|всі|все|all)\s+"
+    r"(?:галерею|галерея|gallery|фото|photos|фотогалерею)",
+)
+_NOTICE_RE = re.compile(
+    r"(?:реклама|advertisement|advertising|ad|sponsored|оцініть(?: статтю)?|оцените(?: статью)?"
+    r"|rate this(?: article)?|оцените, пожалуйста, статью\. нам важно ваше мнение"
+    r"|ваше мнение|ваша думка)" + _TRAILING,
+)
+_COPYRIGHT_RE = re.compile(
+    r"^(?:©|\(c\)|copyright\b)|усі права захищен|все права защищен|all rights reserved",
+)
+
+_PROMPT_MAX = 250  # a prompt, notice or control is a short block
+_INLINE_MAX = 300  # an inline "read also" line is one headline long
+
+# Containers whose link density is tested.
+_CONTAINERS = frozenset(
+    {"div", "ul", "ol", "dl", "table", "tbody", "tr", "td", "section", "aside", "nav", "header"}
+    | {"footer"}
+)
+_CONTROLS = frozenset({"a", "button", "label", "li"})
+# A wrapper climbed from a heading or a prompt stops below these.
+_SECTIONING = frozenset({"html", "body", "main", "article"})
+_INLINE = frozenset(["a", "span", "strong", "b", "em", "i", "font", "small", "label", "button"])
+_LINK_DENSE = 0.7  # share of a container's text inside links
+_MIN_LINKS = 3
+_NO_TEXT = frozenset({"script", "style", "noscript", "template", "svg"})
+
+
+def clean_tree(tree: Any, url: str, dropped: list[Dropped]) -> None:
+    """Remove lists of other articles and comment sections from a page tree, in place.
+
+    Only what can change trafilatura's choice of the main text is removed here; short
+    prompts and notices are left to ``clean_lines``, which sees far fewer pieces of text.
+    """
+    body = tree.find(".//body")
+    if body is None:
+        return
+    _drop_marked_blocks(body, dropped)
+    _drop_link_dense(body, url, dropped)
+
+
+def _drop_marked_blocks(body: Any, dropped: list[Dropped]) -> None:
+    """Blocks headed "Читайте також", "Comments", …, and inline "read also" lines."""
+    for node in _SHORT_TEXTS(body):
+        text = _squash(node)
+        rule = _marker(text)
+        holder = node.getparent()
+        if rule is None or holder is None or holder.tag in _NO_TEXT:
+            continue
+        if node.is_tail:  # text after an element belongs to the element's parent
+            holder = holder.getparent()
+        block = _block_of(holder, body) if holder is not None else None
+        if block is None or not _attached(block, body):
+            continue  # removed with an ancestor already, or outside the body
+        block_text = _squash(block.text_content())
+        if rule == "read-also line":
+            if _RELATED_INLINE_RE.match(block_text) and _is_inline_related(block_text, block):
+                _drop(block, rule, dropped)
+        elif block_text == text:
+            block = _widest(block, body, len(text), slack=0)
+            if _is_control(block, body):
+                _drop(block, rule, dropped)  # a link, tab or button "Comments (3)", "More news"
+            else:
+                _drop_section(block, body, rule, dropped)
+
+
+_SHORT_TEXTS = etree.XPath(
+    f".//text()[normalize-space(.)][string-length(normalize-space(.)) <= {_INLINE_MAX}]"
+)
+
+
+def _marker(text: str) -> str | None:
+    if len(text) <= 60:
+        low = _lower(text)
+        if _RELATED_HEADING_RE.fullmatch(low):
+            return "related heading"
+        if _COMMENTS_HEADING_RE.fullmatch(low):
+            return "comments"
+    if _RELATED_INLINE_RE.match(text):
+        return "read-also line"
+    return None
+
+
+def _attached(element: Any, body: Any) -> bool:
+    return element is body or any(a is body for a in element.iterancestors())
+
+
+def _is_control(block: Any, body: Any) -> bool:
+    node = block
+    while node is not None and node is not body:
+        if node.tag in _CONTROLS:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _block_of(element: Any, body: Any) -> Any:
+    """The nearest non-inline element holding ``element``'s text (itself, or an ancestor)."""
+    node = element
+    while node is not None and node is not body:
+        if node.tag not in _INLINE:
+            return node
+        node = node.getparent()
+    return None
+
+
+def _is_inline_related(text: str, block: Any) -> bool:
+    """ "Читайте також: <a>headline</a>": the words after the marker are (mostly) a link."""
+    marker = _RELATED_INLINE_RE.match(text)
+    assert marker is not None
+    rest = len(text) - marker.end()
+    if rest <= 0:
+        return True
+    linked = sum(len(_squash(a.text_content())) for a in block.iter("a"))
+    return linked >= 0.5 * rest
+
+
+def _widest(block: Any, body: Any, length: int, slack: int = 30) -> Any:
+    """The outermost wrapper of ``block`` that holds little else (a button, an icon)."""
+    node = block
+    parent = node.getparent()
+    while parent is not None and parent is not body and parent.tag not in _SECTIONING:
+        if len(_squash(parent.text_content())) > length + slack:
+            break
+        node, parent = parent, parent.getparent()
+    return node
+
+
+def _drop_section(heading: Any, body: Any, rule: str, dropped: list[Dropped]) -> None:
+    """A heading of related links or of comments goes with what it heads.
+
+    Climbs from the heading while the wrapper holds nothing before it: that wrapper is the
+    section, removed whole. A heading that shares its wrapper with other content is removed
+    with the siblings after it that are what it announces: links for a related heading,
+    comment boxes (not bare paragraphs, which are the article's) for a comments heading.
+    """
+    if rule == "comments" and not _PROSE_BEFORE(heading):
+        return  # a comment count above the article, not the comments below it
+    box = heading
+    parent = box.getparent()
+    while parent is not None and parent is not body and _starts_with(parent, box):
+        box, parent = parent, parent.getparent()
+    if box is not heading and not _heads_section(box, heading, rule):
+        box = heading  # the heading shares its box with the article: go sibling by sibling
+    following = list(box.itersiblings()) if box is heading else []
+    _drop(box, rule, dropped)
+    for sibling in following:
+        if not isinstance(sibling.tag, str) or sibling.tag in _NO_TEXT:
+            continue
+        if rule == "related heading" and not _announced(sibling):
+            break
+        if rule == "comments" and not _comment_like(sibling):
+            break
+        _drop(sibling, rule, dropped)
+
+
+def _announced(element: Any) -> bool:
+    """Whether an element after a related heading is part of its list: links, or a short
+    line that is not a sentence (a date, a rubric) and not a heading of the article."""
+    if _mostly_links(element, None):
+        return True
+    return element.tag not in _HEADINGS and _headline_like(_squash(element.text_content()))
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _heads_section(box: Any, heading: Any, rule: str) -> bool:
+    if box.find(".//h1") is not None:
+        return False  # the article's own column
+    return rule != "related heading" or _mostly_links(box, heading)
+
+
+def _comment_like(element: Any) -> bool:
+    """A box that may hold comments: not a bare paragraph or heading of the article."""
+    return element.tag not in _ARTICLE_PIECES and element.find(".//h1") is None
+
+
+_ARTICLE_PIECES = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "img", "picture"}
+)
+
+
+def _starts_with(parent: Any, child: Any) -> bool:
+    """Whether ``child`` is the first thing with text in ``parent``."""
+    if parent.text and parent.text.strip():
+        return False
+    for sibling in parent:
+        if sibling is child:
+            return True
+        if not isinstance(sibling.tag, str):
+            continue
+        if _squash(sibling.text_content()) or (sibling.tail and sibling.tail.strip()):
+            return False
+    return False
+
+
+def _mostly_links(element: Any, heading: Any) -> bool:
+    """Whether ``element`` (``heading`` aside) is a list of links to other articles: links
+    make up half its text and there is no prose, or it is headlines with a short excerpt
+    each (at most one paragraph per headline, none of an article's length)."""
+    text = len(_squash(element.text_content()))
+    if heading is not None:
+        text -= len(_squash(heading.text_content()))
+    if text <= 0:
+        return True
+    linked = headlines = 0
+    for a in element.iter("a"):
+        length = len(_squash(a.text_content()))
+        linked += length
+        headlines += length >= _HEADLINE
+    prose = [len(t.strip()) for t in _PROSE_TEXTS(element)]
+    if not prose:
+        return linked >= 0.5 * text or (headlines >= 2 and text - linked <= _EXCERPT * headlines)
+    return (
+        headlines >= max(2, len(prose))
+        and max(prose) <= _EXCERPT
+        and text - linked <= _EXCERPT * headlines
+    )
+
+
+_HEADLINE = 25  # characters of a link's text that make it a headline, not a menu item
+_EXCERPT = 250  # characters of excerpt, date and counters a teaser may have besides its link
+
+
+def _drop_link_dense(body: Any, url: str, dropped: list[Dropped]) -> None:
+    """Lists of other articles: link-dense containers, and teaser cards inside the article.
+
+    Top down: a box that holds prose holds the article (or part of it) and is looked
+    into, never removed; a box without prose is removed if link-dense, else looked into
+    while it still has links enough to hold a list. Among the article's own pieces, one
+    that is nothing but a headline linking elsewhere on the site is a teaser card.
+    """
+    prose = _prose_boxes(body)
+    anchors: dict[Any, int] = {}
+    stack = [body]
+    while stack:
+        parent = stack.pop()
+        for child in parent:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _NO_TEXT:
+                continue
+            if child in prose:
+                stack.append(child)
+                continue
+            links = _COUNT_LINKS(child)
+            if parent in prose and links and _is_box(child) and _is_teaser(child, url):
+                _drop(child, "teaser link", dropped)
+            elif links < _MIN_LINKS:
+                continue
+            elif tag in _CONTAINERS and _link_dense(child, anchors):
+                _drop(child, "link-dense block", dropped)
+            else:
+                stack.append(child)
+
+
+def _is_teaser(element: Any, url: str) -> bool:
+    """Whether ``element`` is a card leading to one other page of the site: a headline
+    that is the link, or an image that is the link and a few words beside it."""
+    text = _squash(element.text_content())
+    if len(text.split()) < _TEASER_WORDS or len(text) > _INLINE_MAX:
+        return False
+    links = list(element.iter("a"))
+    targets = {urljoin(url, a.get("href") or "").split("#")[0] for a in links}
+    if len(targets) != 1 or not _same_site(next(iter(targets)), url):
+        return False
+    if targets == {url.split("#")[0]}:
+        return False  # a link to the page itself ("to the top", a photo's anchor)
+    linked = " ".join(_squash(a.text_content()) for a in links).strip()
+    return linked == text or any(a.find(".//img") is not None for a in links)
+
+
+_TEASER_WORDS = 4
+
+
+def _is_box(element: Any) -> bool:
+    """A block of its own, not a word in a sentence: a block tag, or a link or span
+    wrapped around blocks (a React card: <a href><p>headline</p></a>)."""
+    return element.tag not in _INLINE or bool(_BLOCK_INSIDE(element))
+
+
+_BLOCK_INSIDE = etree.XPath("boolean(p | div | h2 | h3 | h4 | figure)")
+
+
+def _same_site(href: str, url: str) -> bool:
+    host = (urlsplit(href).hostname or "").removeprefix("www.")
+    return not host or host == (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _prose_boxes(body: Any) -> set[Any]:
+    """Every element that holds a paragraph of prose (a long run of text outside links)."""
+    boxes: set[Any] = set()
+    for node in _PROSE_TEXTS(body):
+        element = node.getparent()
+        while element is not None and element not in boxes:
+            boxes.add(element)
+            element = element.getparent()
+    return boxes
+
+
+def _link_dense(element: Any, anchors: dict[Any, int]) -> bool:
+    text = _TEXT_LENGTH(element)
+    if not text:
+        return False
+    linked = 0
+    for a in element.iter("a"):
+        if a not in anchors:
+            anchors[a] = int(_TEXT_LENGTH(a))
+        linked += anchors[a]
+    return linked >= _LINK_DENSE * text
+
+
+_COUNT_LINKS = etree.XPath("count(descendant-or-self::a)")
+_TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
+
+
+# A run of text outside links this long is a paragraph of prose: a box holding one is not
+# a list of links, however many teasers surround it (a short article among "more news").
+_PROSE = 120
+_PROSE_TEXTS = etree.XPath(
+    f".//text()[string-length(normalize-space(.)) >= {_PROSE}]"
+    "[not(ancestor::a or ancestor::script or ancestor::style)]"
+)
+_PROSE_BEFORE = etree.XPath(
+    f"boolean(preceding::text()[string-length(normalize-space(.)) >= {_PROSE}]"
+    "[not(ancestor::a or ancestor::script or ancestor::style)])"
+)
+
+
+def _drop(element: Any, rule: str, dropped: list[Dropped]) -> None:
+    """Remove ``element`` but not the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    text = _squash(element.text_content())
+    if text:
+        dropped.append(Dropped(rule, text[:_SAMPLE]))
+    tail, element.tail = element.tail, None
+    if tail and tail.strip():
+        if element.tag in _INLINE:
+            _append_text(element.getprevious(), parent, tail)
+        else:
+            # Text after a box is a paragraph of its own (the HTML parser closed the one it
+            # stood in for the box); trafilatura would drop it as the tail of nothing.
+            holder = element.makeelement("p", {})
+            holder.text = tail
+            element.addnext(holder)
+    parent.remove(element)
+
+
+def _append_text(previous: Any, parent: Any, text: str) -> None:
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _lower(text: str) -> str:
+    """Lower case, with the Ukrainian apostrophe in its one spelling the patterns use."""
+    return text.lower().translate(_APOSTROPHES)
+
+
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+
+
+# -- after trafilatura -------------------------------------------------------------------
+
+_MONTHS = (
+    "січ|лют|берез|квіт|трав|черв|лип|серп|верес|жовт|листоп|груд"
+    "|янв|февр|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр"
+    "|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+)
+_FULL_DATE = (
+    r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[.-]\d{2}[.-]\d{2}(?:t[\d:+.z-]*)?"
+    rf"|\b\d{{1,2}}\s+(?:{_MONTHS})[а-яіїєґa-z]*\.?(?:\s+\d{{4}})?(?:\s*(?:р\.|г\.|року|года))?"
+    rf"|\b(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?"
+)
+_FULL_DATE_RE = re.compile(_FULL_DATE)
+_DATELINE_RE = re.compile(
+    rf"{_FULL_DATE}|\b\d{{1,2}}:\d{{2}}(?::\d{{2}})?|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b"
+    r"|\b(?:сьогодні|вчора|сегодня|вчера|today|yesterday)\b",
+)
+_DATELINE_ANY_CASE = re.compile(_DATELINE_RE.pattern, re.IGNORECASE)
+_META_LABEL_RE = re.compile(
+    r"(?:дата|добавлено|додано|опубліковано|опубликовано|оновлено|обновлено|прочитано"
+    r"|просмотров|переглядів|переглядов|views|published|posted|updated|рубрик[аи]|категорі[яї]"
+    r"|категори[яи]|теги|мітки|метки|tags|filed under)\s*:"
+    r"|\d+\s*(?:min|хв|мин)\w*\.?\s*(?:read|читання|чтения)$",
+)
+_LEGAL_RE = re.compile(
+    r"свідоцтво про (?:державну )?реєстрацію|свидетельство о регистрации"
+    r"|(?:при|у разі) (?:повному або частковому |полном или частичном )?(?:використанні"
+    r"|использовании|копіюванні|копировании|цитуванні|цитировании) (?:будь-яких )?(?:любых )?"
+    r"(?:матеріал|материал|інформаці|информаци)"
+    r"|використання матеріалів|использование материалов|адреса редакції|адрес редакции"
+    r"|(?:посилання|ссылка|гіперпосилання|гиперссылка)[^.]{0,40}обов'язков|ссылка[^.]{0,40}обязательна"
+    r"|зміст коментарів|содержание комментариев|комментарии (?:принимаются|проходят)"
+    r"|коментарі (?:приймаються|проходять)|(?:нашли|обнаружили|знайшли) ошибк|знайшли помилку"
+    r"|выделите (?:её|ее|фрагмент|текст)|виділіть (?:її|фрагмент|текст)|ctrl\s*\+?\s*enter",
+)
+_READ_MORE_RE = re.compile(
+    r"(?:читать дальше|читать далее|читать полностью|читати далі|читати більше|читати повністю"
+    r"|подробнее|детальніше|докладніше|смотреть|дивитися|continue reading|далее|далі)" + _TRAILING,
+)
+_ENDS_READ_MORE = re.compile(
+    r"(?:…|\.\.\.)\s*(?:читати більше|читати далі|читать далее|читать дальше|read more"
+    r"|детальніше|подробнее)\W*$"
+)
+_LEGAL_MAX = 700  # an imprint: address, registration, terms of reuse
+_CONTROL_RE = re.compile(
+    r"(?:показать еще|показать ещё"
+    r"|показати ще|завантажити ще|load more|отправить комментарий|надіслати коментар"
+    r"|порекомендовать другу|рекомендувати другу|версия для pda|мобильная версия"
+    r"|мобільна версія|rss|rss-лента|rss-стрічка|обсудить|обговорити|в избранное|в обране"
+    r"|добавить в избранное|додати в обране)" + _TRAILING,
+)
+
+
+def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped]) -> list[str]:
+    """Lines of extracted text without the ones that slip through the tree rules.
+
+    ``anchors`` are the link texts of the page (squashed). A line is judged alone (a
+    prompt, a notice, a "read also" line) and by its neighbours: the lines after a
+    "related" heading that look like headlines, the excerpt before a "read more" link, a
+    run of lines that are each the text of a link.
+    """
+    lines = list(lines)
+    rules = [_line_rule(_cells(line), anchors) for line in lines]
+    _before_read_more(lines, rules)
+    _after_headings(lines, rules)
+    for i, rule in enumerate(rules):
+        if rule == "linked line" and not _in_link_run(rules, i):
+            rules[i] = None  # one linked line inside prose: a link the article makes
+    kept = []
+    for line, rule in zip(lines, rules, strict=True):
+        if rule is None:
+            kept.append(line)
+        else:
+            dropped.append(Dropped(rule, _squash(line)[:_SAMPLE]))
+    return kept
+
+
+def _after_headings(lines: list[str], rules: list[str | None]) -> None:
+    """Headline-like lines after a "related" heading belong to its list."""
+    in_list = False
+    for i, line in enumerate(lines):
+        if rules[i] == "related heading":
+            in_list = True
+        elif in_list and (rules[i] is not None or _headline_like(line)):
+            rules[i] = rules[i] or "related heading"
+        else:
+            in_list = False
+
+
+def _headline_like(line: str) -> bool:
+    text = _squash(line.strip("|- "))
+    if not text:
+        return True
+    if _FULL_DATE_RE.search(text.lower()) and len(re.findall(r"\w+", text)) <= 8:
+        return True  # "// NEWSru.com // В мире // 3 января 2012 г."
+    return len(text) <= 120 and not _SENTENCE_END.search(text)
+
+
+_SENTENCE_END = re.compile(r"[.!?…:;][»\"'”)]*$")
+
+
+def _before_read_more(lines: list[str], rules: list[str | None]) -> None:
+    """The excerpt before a "read more" link, or ending in one, is a teaser of another
+    article."""
+    for i, rule in enumerate(rules):
+        if rule is None and len(lines[i]) <= 500 and _ENDS_READ_MORE.search(_lower(lines[i])):
+            rules[i] = "read more"
+        elif rule == "read more" and i > 0 and rules[i - 1] is None and len(lines[i - 1]) <= 500:
+            rules[i - 1] = "read more"
+
+
+def _in_link_run(rules: list[str | None], i: int) -> bool:
+    before = i > 0 and rules[i - 1] in ("linked line", "related heading")
+    after = i + 1 < len(rules) and rules[i + 1] == "linked line"
+    return before or after
+
+
+def _cells(line: str) -> list[str]:
+    """The texts of a line: its cells when it is a table row, else the line itself."""
+    line = line.strip()
+    if line.startswith("|"):
+        return [c for c in (_squash(c) for c in line.strip("|").split(" | ")) if c]
+    return [_squash(line.removeprefix("- "))]
+
+
+def _line_rule(cells: list[str], anchors: set[str]) -> str | None:
+    if not cells:
+        return "empty table row"
+    rules = [_text_rule(cell, anchors) for cell in cells]
+    if all(rules):
+        return next((r for r in rules if r != "linked line"), "linked line")
+    return None
+
+
+def _text_rule(text: str, anchors: set[str]) -> str | None:
+    length, low = len(text), _lower(text)
+    if length <= 60 and _RELATED_HEADING_RE.fullmatch(low):
+        return "related heading"
+    if length <= 60 and _COMMENTS_HEADING_RE.fullmatch(low):
+        return "comments"
+    if length <= _INLINE_MAX and _is_read_also(text, anchors):
+        return "read-also line"
+    if length <= 40 and _READ_MORE_RE.fullmatch(low):
+        return "read more"
+    if length <= _LEGAL_MAX and (_COPYRIGHT_RE.search(low) or _LEGAL_RE.search(low)):
+        return "copyright or legal line"
+    rule = _short_text_rule(low) if length <= _PROMPT_MAX else None
+    if rule is None and _is_linked(text, anchors):
+        return "linked line"
+    return rule
+
+
+def _is_read_also(text: str, anchors: set[str]) -> bool:
+    """ "Читайте також: <headline>": the words after the marker are a link's text, or read
+    like a headline rather than a sentence."""
+    marker = _RELATED_INLINE_RE.match(text)
+    if marker is None:
+        return False
+    rest = text[marker.end() :].strip(" :.-–—»›>")
+    return not rest or rest in anchors or _headline_like(rest)
+
+
+def _short_text_rule(low: str) -> str | None:
+    if _PROMPT_RE.search(low):
+        return "subscribe prompt"
+    if _COOKIE_RE.search(low) or _COOKIE_START_RE.search(low):
+        return "cookie notice"
+    if _NOTICE_RE.fullmatch(low) or _CONTROL_RE.fullmatch(low) or _SHARE_RE.fullmatch(low):
+        return "notice or control"
+    if len(low) <= 40 and _GALLERY_RE.fullmatch(low):
+        return "gallery control"
+    if len(low) <= 120 and (_META_LABEL_RE.match(low) or _is_dateline(low)):
+        return "date or metadata line"
+    return None
+
+
+def _is_linked(text: str, anchors: set[str]) -> bool:
+    """Whether ``text`` is a link's text, with a date or time at most, or a teaser: a linked
+    headline, its date and an excerpt ("Пейте, дети, молоко?.. 03/04, 13:19 Дети, …")."""
+    if text in anchors:
+        return True
+    if len(text) > 400 or not _DIGIT.search(text):
+        return False
+    date = _DATELINE_ANY_CASE.search(text)
+    if date is None:
+        return False
+    before = text[: date.start()].strip(" -–—|,.[]()")
+    if before:
+        return before in anchors and len(before.split()) >= 3
+    rest = _DATELINE_ANY_CASE.sub(" ", text, count=2).strip(" -–—|,.[]()")
+    return _squash(rest) in anchors
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _is_dateline(low: str) -> bool:
+    """A date or time with a few words at most: "28 ноября 2011, 14:15 [ «АН-online» ]"."""
+    if not _FULL_DATE_RE.search(low):
+        return False  # a time alone heads an update in a live blog
+    return len(re.findall(r"\w+", _DATELINE_RE.sub(" ", low))) <= 2
+
+
+def link_texts(tree: Any) -> set[str]:
+    """The squashed texts of a page's links."""
+    return {text for a in tree.iter("a") if (text := _squash(a.text_content()))}

@@ -1,0 +1,439 @@
+"""Boilerplate that trafilatura keeps and newsmon leaves out, rule by rule (pages made up here).
+
+The pages are built like today's news sites: class names hashed by CSS modules or written
+in Tailwind utilities, so nothing in them says "sidebar" or "comments". Every test first
+checks that trafilatura alone keeps the boilerplate in question: a rule is tested only
+where it does something.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import lxml.html
+import pytest
+import trafilatura
+
+from crawler.boilerplate import Dropped, SiteRules, clean_lines
+from crawler.extract import Extracted, Site, extract_article
+from crawler.topics import Topic, classify, load_topic
+
+URL = "https://zhytomyr.example.ua/news/2025/12/09/ukryttia"
+
+SHELTER = (
+    "У Житомирі завершили ремонт укриття в гімназії № 12: тепер під час повітряної тривоги "
+    "там можуть перебувати п'ятсот учнів і вчителів одночасно.",
+    "Роботи тривали чотири місяці, їх оплатили з міського бюджету та коштів міжнародних "
+    "партнерів, повідомив міський голова на брифінгу.",
+    "В укритті облаштували класи, медичний пункт, запас води та генератор, тож навчання не "
+    "зупиняється навіть під час тривалих тривог.",
+    "Наступного року місто планує відремонтувати ще шість шкільних укриттів, зокрема в "
+    "ліцеях на околицях, де зараз навчаються онлайн.",
+)
+EXCHANGE = (
+    "Україна повернула з російського полону 95 захисників, серед них бійці, які обороняли "
+    "Маріуполь, і двоє цивільних, повідомив Координаційний штаб.",
+    "Це вже шістдесятий обмін полоненими від початку повномасштабного вторгнення, його "
+    "посередником знову стали Об'єднані Арабські Емірати.",
+    "Звільнені військові пройдуть медичне обстеження та реабілітацію, а їхні родини вже "
+    "отримали дзвінки від представників штабу.",
+    "У штабі наголосили, що робота над поверненням усіх полонених триває щодня і наступний "
+    "обмін уже готують.",
+)
+
+
+def page(
+    paragraphs: tuple[str, ...] = SHELTER,
+    *,
+    inside: dict[int, str] | None = None,
+    after: str = "",
+    outside: str = "",
+    title: str = "У Житомирі відремонтували укриття в гімназії",
+) -> bytes:
+    """An article in a column of hashed <div>s: ``inside`` puts markup before the n-th
+    paragraph, ``after`` follows the text in the same column, ``outside`` is elsewhere."""
+    pieces = [f'<p class="_p1x9">{escape(p)}</p>' for p in paragraphs]
+    for index, markup in sorted((inside or {}).items(), reverse=True):
+        pieces.insert(index, markup)
+    text = "\n".join(pieces)
+    return f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>{escape(title)} | Житомир.Інфо</title>
+<meta property="og:title" content="{escape(title)}">
+<meta property="article:published_time" content="2025-12-09T10:00:00+02:00">
+</head><body>
+<div class="css-1q2w3e"><div class="sc-9x8y7"><a href="/">Головна</a> <a href="/news">Новини</a>
+<a href="/war">Війна</a></div></div>
+<div class="mx-auto max-w-6xl _w8"><div class="_col1">
+<h1 class="text-3xl font-bold">{escape(title)}</h1>
+<div class="_m2n4 text-sm">9 грудня 2025, 10:00</div>
+{text}
+{after}
+</div></div>
+{outside}
+</body></html>""".encode()
+
+
+def trafilatura_text(html: bytes) -> str:
+    """What trafilatura alone makes of the page, with newsmon's own settings."""
+    doc = trafilatura.bare_extraction(html, url=URL, include_comments=False, favor_precision=True)
+    return doc.text if doc is not None else ""
+
+
+def newsmon(html: bytes, site: Site | None = None) -> tuple[str, list[Dropped]]:
+    dropped: list[Dropped] = []
+    result = extract_article(html, URL, site=site, explain=dropped)
+    assert isinstance(result, Extracted), result
+    return result.text, dropped
+
+
+def assert_left_out(html: bytes, boilerplate: str, rule: str) -> list[Dropped]:
+    assert boilerplate in trafilatura_text(html), "trafilatura alone already drops it"
+    text, dropped = newsmon(html)
+    assert boilerplate not in text
+    assert all(p in text for p in SHELTER), "the article lost a paragraph"
+    assert any(d.rule == rule and boilerplate in d.text for d in dropped), dropped
+    return dropped
+
+
+# -- inline "read also" lines --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markup", "headline"),
+    [
+        (
+            '<p class="_p1x9"><strong class="_s3k">Читайте також:</strong> '
+            '<a href="/news/obmin-95">Україна повернула з полону 95 захисників</a></p>',
+            "Україна повернула з полону 95 захисників",
+        ),
+        (
+            '<p class="_p1x9">Читайте также: <a href="/news/obmen">Украина вернула из плена '
+            "95 защитников</a></p>",
+            "Украина вернула из плена 95 защитников",
+        ),
+        # UNIAN: the label and the headline side by side, no space between them
+        (
+            '<p class="_r0"><span class="_l1">Read also</span><a href="/war/obmin">Those '
+            "who tortured Ukrainians in Donbas dungeons among swapped</a></p>",
+            "Those who tortured Ukrainians in Donbas dungeons among swapped",
+        ),
+        (
+            '<p class="_p1x9">Дивіться також: <a href="/video/1">Як живуть звільнені з '
+            "полону: відео з реабілітаційного центру</a></p>",
+            "Як живуть звільнені з полону",
+        ),
+    ],
+)
+def test_inline_read_also_line(markup: str, headline: str) -> None:
+    assert_left_out(page(inside={2: markup}), headline, "read-also line")
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "До теми повернення укриттів у школах міська рада ще повернеться на сесії в січні, "
+        "коли підіб'ють підсумки року та ухвалять бюджет на наступний.",
+        'Related to the <a href="/news/budget">city budget</a>, the mayor said the shelter '
+        "cost less than planned because the school's own staff did part of the work.",
+    ],
+)
+def test_a_paragraph_that_only_starts_like_a_marker_stays(prose: str) -> None:
+    text, _ = newsmon(page(inside={4: f'<p class="_p1x9">{prose}</p>'}))
+    assert lxml.html.fromstring(prose).text_content() in text
+
+
+# -- blocks of other articles ------------------------------------------------------------
+
+MOST_READ = """<div class="_h3k1 font-semibold">{heading}</div>
+<div class="_l9m2">
+<div class="_i1"><a href="/news/obmin">Обмін полоненими: додому повернулися 95 захисників</a>
+<p class="_e">Серед звільнених є оборонці Маріуполя та цивільні, яких утримували в колоніях
+на окупованих територіях, повідомив штаб.</p></div>
+<div class="_i1"><a href="/news/polon-2">У полоні залишаються тисячі українців</a>
+<p class="_e">Омбудсман закликав міжнародних партнерів посилити тиск на Росію, яка не пускає
+до полонених представників Червоного Хреста.</p></div>
+<div class="_i1"><a href="/news/weather">Синоптики попередили про ожеледицю</a>
+<p class="_e">На дорогах області вночі очікують ожеледицю та мокрий сніг, водіїв просять не
+виїжджати без потреби.</p></div>
+</div>"""
+
+
+@pytest.mark.parametrize(
+    "heading", ["Найпопулярніше", "Самое читаемое", "Most read", "ЧИТАЙТЕ ТАКОЖ"]
+)
+def test_block_headed_as_other_articles(heading: str) -> None:
+    html = page(after=MOST_READ.format(heading=heading))
+    dropped = assert_left_out(html, "Серед звільнених є оборонці Маріуполя", "related heading")
+    assert heading not in newsmon(html)[0]
+    assert any(d.text == heading for d in dropped)
+
+
+def test_teaser_card_inside_the_article() -> None:
+    card = (
+        '<a class="_c7v2 block" href="/news/2025/12/08/polon"><p class="_h9">Родини '
+        "військовополонених вийшли на акцію в Києві</p></a>"
+    )
+    assert_left_out(page(inside={2: card}), "Родини військовополонених", "teaser link")
+
+
+def test_table_of_links_inside_the_column() -> None:
+    rows = "".join(
+        f'<tr><td><a href="/news/{i}">{headline}</a></td><td>{time}</td></tr>'
+        for i, (headline, time) in enumerate(
+            (
+                ("Обмін полоненими: додому повернулися 95 захисників", "09:12"),
+                ("Омбудсман назвав кількість цивільних у полоні", "08:40"),
+                ("Синоптики попередили про ожеледицю на дорогах області", "18:05"),
+            )
+        )
+    )
+    html = page(after=f'<table class="_x1">{rows}</table>')
+    assert_left_out(html, "Омбудсман назвав кількість", "link-dense block")
+
+
+def test_a_link_inside_a_paragraph_stays() -> None:
+    linked = (
+        'Роботи оплатили з <a href="/news/budget-2025">міського бюджету на наступний рік</a> '
+        "та коштів міжнародних партнерів, повідомив міський голова на брифінгу в мерії."
+    )
+    html = page(inside={1: f'<p class="_p1x9">{linked}</p>'})
+    text, _ = newsmon(html)
+    assert "міського бюджету на наступний рік та коштів" in text
+
+
+def test_headline_list_after_links_on_the_topic() -> None:
+    """newsru.com style: "Ссылки по теме:" and headline/date pairs outside any link list."""
+    related = (
+        '<p class="_z">Ссылки по теме:</p>'
+        '<p class="_z"><a href="/world/1">Обмен пленными между Украиной и Россией отложен</a></p>'
+        '<p class="_z">// Новости // В мире // 3 января 2012 г.</p>'
+        '<p class="_z"><a href="/world/2">Омбудсман рассказал о пленных в Мариуполе</a></p>'
+        '<p class="_z">// Новости // В мире // 26 декабря 2011 г.</p>'
+    )
+    html = page(after=related)
+    assert_left_out(html, "// Новости // В мире // 3 января 2012 г.", "related heading")
+    assert "Ссылки по теме" not in newsmon(html)[0]
+
+
+# -- comments ---------------------------------------------------------------------------
+
+COMMENTS = """<div class="_t1t2">{heading}</div>
+<div class="_m1"><div class="_a1">Олег</div><p class="_q2">Коли вже повернуть усіх полонених? Мій
+брат уже другий рік у полоні, і ніхто нічого не каже родинам.</p></div>
+<div class="_m1"><div class="_a1">Ірина</div><p class="_q2">Обмін полоненими треба робити
+частіше, а не раз на кілька місяців, люди там гинуть.</p></div>"""
+
+
+@pytest.mark.parametrize("heading", ["Коментарі (2)", "Комментарии", "2 Comments"])
+def test_comment_section_after_the_article(heading: str) -> None:
+    html = page(after=COMMENTS.format(heading=heading))
+    assert_left_out(html, "Мій брат уже другий рік у полоні", "comments")
+
+
+def test_a_comment_count_above_the_article_leaves_the_article_alone() -> None:
+    counter = '<div class="_cc">12 коментарів</div>'
+    text, _ = newsmon(page(inside={0: counter}))
+    assert all(p in text for p in SHELTER)
+
+
+# -- prompts, notices and controls --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markup", "needle", "rule"),
+    [
+        (
+            '<div class="_r5t1"><p class="_r6">Підписуйтесь на наш Telegram-канал, щоб першими '
+            "дізнаватися новини</p></div>",
+            "Підписуйтесь на наш Telegram-канал",
+            "subscribe prompt",
+        ),
+        (
+            '<p class="_r6">Подписывайтесь на наш канал в Telegram и читайте новости первыми</p>',
+            "Подписывайтесь на наш канал",
+            "subscribe prompt",
+        ),
+        (
+            '<p class="_r6">Like this story? Share it with a friend!</p>',
+            "Share it with a friend",
+            "subscribe prompt",
+        ),
+        (
+            '<p class="_ck1">Ми використовуємо файли cookie, щоб сайт працював краще. '
+            "Продовжуючи, ви погоджуєтеся з політикою конфіденційності.</p>",
+            "файли cookie",
+            "cookie notice",
+        ),
+        (
+            '<p class="_ck1">We use cookies to improve your experience on our site.</p>',
+            "We use cookies",
+            "cookie notice",
+        ),
+        (
+            '<p class="_f1">© 2025 Житомир.Інфо. Усі права захищено.</p>',
+            "Усі права захищено",
+            "copyright or legal line",
+        ),
+        (
+            '<p class="_f2">При використанні матеріалів сайту посилання на Житомир.Інфо '
+            "обов'язкове.</p>",
+            "При використанні матеріалів",
+            "copyright or legal line",
+        ),
+    ],
+)
+def test_prompts_notices_and_imprint(markup: str, needle: str, rule: str) -> None:
+    assert_left_out(page(after=markup), needle, rule)
+
+
+def test_photo_gallery_navigation() -> None:
+    gallery = (
+        '<div class="_g0"><p class="_g1">Попереднє фото</p><p class="_g2">3 / 12</p>'
+        '<p class="_g3">Наступне фото</p></div>'
+    )
+    html = page(inside={3: gallery})
+    assert_left_out(html, "Наступне фото", "gallery control")
+    assert "3 / 12" not in newsmon(html)[0]
+
+
+def test_a_paragraph_about_a_telegram_channel_stays() -> None:
+    quote = (
+        "Про завершення робіт міський голова повідомив у своєму Telegram-каналі, додавши, що "
+        "підписуватися на оновлення батьки можуть на сайті міськради."
+    )
+    text, _ = newsmon(page((*SHELTER, quote)))
+    assert quote in text
+
+
+# -- the lines after trafilatura -----------------------------------------------------------
+
+
+def test_clean_lines_rules() -> None:
+    dropped: list[Dropped] = []
+    lines = [
+        SHELTER[0],
+        "Читайте також: Україна повернула з полону 95 захисників",
+        "28 ноября 2011, 14:15 [ «АН-online» ]",
+        "| Рамблер-Новости |  |",
+        "Урогенитальный хламидиоз нередко протекает бессимптомно, но его осложнения опасны.",
+        "Читать дальше",
+        SHELTER[1],
+        "|  |  |",
+    ]
+    kept = clean_lines(lines, {"Рамблер-Новости"}, dropped)
+    assert kept == [SHELTER[0], "| Рамблер-Новости |  |", SHELTER[1]]
+    assert [d.rule for d in dropped] == [
+        "read-also line",
+        "date or metadata line",
+        "read more",
+        "read more",
+        "empty table row",
+    ]
+
+
+def test_a_run_of_linked_lines_goes_and_a_single_one_stays() -> None:
+    anchors = {"Перша новина про обмін полоненими", "Друга новина про обмін", "Текст посилання"}
+    lines = [SHELTER[0], "Текст посилання", SHELTER[1]]
+    lines += ["Перша новина про обмін полоненими", "Друга новина про обмін"]
+    dropped: list[Dropped] = []
+    assert clean_lines(lines, anchors, dropped) == [SHELTER[0], "Текст посилання", SHELTER[1]]
+    assert [d.rule for d in dropped] == ["linked line", "linked line"]
+
+
+# -- site rules ----------------------------------------------------------------------------
+
+
+def test_site_drop_rule_removes_what_no_generic_rule_knows() -> None:
+    promo = '<div class="promo-4f2"><p>Наш фонд збирає на дрони для бригади, долучайтеся!</p></div>'
+    html = page(inside={2: promo})
+    assert "збирає на дрони" in newsmon(html)[0]
+    text, dropped = newsmon(html, Site(SiteRules(drop=("div.promo-4f2",))))
+    assert "збирає на дрони" not in text
+    assert all(p in text for p in SHELTER)
+    assert any(d.rule.startswith("site rule") and "дрони" in d.text for d in dropped)
+
+
+def test_site_body_rule_keeps_only_the_article() -> None:
+    elsewhere = SHELTER[0].replace("Житомирі", "Києві")
+    aside = f'<div class="_s0"><p class="_s1">{elsewhere}</p></div>'
+    html = page(inside={0: '<div class="text-body">'}, after="</div>" + aside)
+    rules = SiteRules(body="div.text-body")
+    text, dropped = newsmon(html, Site(rules))
+    assert "Києві" not in text
+    assert all(p in text for p in SHELTER)
+    assert any(d.rule == "outside the site's body container" for d in dropped)
+
+
+def test_a_body_rule_that_matches_nothing_reads_the_whole_page() -> None:
+    rules = SiteRules(body="div.no-such-box")
+    text, _ = newsmon(page(), Site(rules))
+    assert all(p in text for p in SHELTER)
+
+
+# -- flags follow (issue 5, point 6) -------------------------------------------------------
+
+CAPTIVITY_SIDEBAR = MOST_READ.format(heading="Найпопулярніше")
+CAPTIVITY_COMMENTS = COMMENTS.format(heading="Коментарі (2)")
+READ_ALSO = (
+    '<p class="_p1x9"><strong class="_s3k">Читайте також:</strong> '
+    '<a href="/news/obmin-95">Україна повернула з полону 95 захисників</a></p>'
+)
+
+
+@pytest.fixture(scope="module")
+def topic() -> Topic:
+    return load_topic()
+
+
+def article_page(paragraphs: tuple[str, ...], title: str) -> bytes:
+    return page(
+        paragraphs,
+        inside={2: READ_ALSO},
+        after=CAPTIVITY_SIDEBAR + CAPTIVITY_COMMENTS,
+        title=title,
+    )
+
+
+def test_captivity_in_the_boilerplate_does_not_flag_an_article_about_shelters(
+    topic: Topic,
+) -> None:
+    title = "У Житомирі відремонтували укриття в гімназії"
+    html = article_page(SHELTER, title)
+    assert classify(title, trafilatura_text(html), "uk", topic).flag, (
+        "trafilatura's text alone is flagged: the boilerplate is what this test is about"
+    )
+    text, _ = newsmon(html)
+    assert not classify(title, text, "uk", topic).flag
+
+
+def test_the_same_page_about_an_exchange_is_flagged(topic: Topic) -> None:
+    title = "Україна повернула з полону ще 95 захисників"
+    text, _ = newsmon(article_page(EXCHANGE, title))
+    assert all(p in text for p in EXCHANGE)
+    assert classify(title, text, "uk", topic).flag
+    assert classify("Обмін відбувся", text, "uk", topic).flag, "the text alone flags too"
+
+
+def test_a_teaser_list_of_rubrics_headlines_excerpts_and_dates_goes_whole() -> None:
+    """A WordPress "recent posts" block as trafilatura renders it, line by line."""
+    lines = [
+        SHELTER[0],
+        "Свіжі дописи",
+        "  • Новини",
+        "Уряд виділив 150 млн грн на програму повернення українців із закордону",
+        "Кабінет Міністрів схвалив виділення коштів на нову бюджетну програму… Читати більше",
+        "Tuesday March 4th, 2025",
+        "  • Новини",
+        "У Львові стартував проєкт підтримки для жінок, які втратили чоловіків на війні",
+    ]
+    dropped: list[Dropped] = []
+    assert clean_lines(lines, set(), dropped) == [SHELTER[0]]
+    assert {d.rule for d in dropped} == {"related heading", "read more", "date or metadata line"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["2 min read", "Переглядів: 1520", "Теги: обмін полоненими, Київщина", "Відео дня"],
+)
+def test_metadata_and_promo_lines(line: str) -> None:
+    assert clean_lines([SHELTER[0], line], set(), []) == [SHELTER[0]]
