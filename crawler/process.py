@@ -15,6 +15,7 @@ from crawler.extract import Extracted, Skipped, extract_article
 from crawler.flags import Flagger
 from crawler.language import detect_language
 from crawler.urls import canonicalize, on_site
+from crawler.words import IndexedText, index_text
 from storage.db import ArticleRow, VerdictRow
 
 
@@ -38,6 +39,7 @@ class Processed:
     source: str
     result: ArticleRow | Skipped
     verdicts: tuple[VerdictRow, ...] = ()  # one per topic of the flagger; none for a Skipped
+    words: IndexedText | None = None  # the word-index entry, made here to spare the store
 
 
 def process_page(page: Page, flagger: Flagger | None = None) -> Processed:
@@ -51,7 +53,8 @@ def process_page(page: Page, flagger: Flagger | None = None) -> Processed:
     # copy's verdict: this runs before the archive knows it is a copy, and the title,
     # which counts double, is not part of the content hash and may differ.
     verdicts = flagger.rows(row.title, row.text, row.language) if flagger else ()
-    return Processed(page.url, page.requested_url, page.source, row, verdicts)
+    words = index_text(row.title, row.text, row.language)
+    return Processed(page.url, page.requested_url, page.source, row, verdicts, words)
 
 
 def to_row(extracted: Extracted, page: Page) -> ArticleRow:

@@ -14,7 +14,9 @@ from typing import Any, Literal
 from sqlite_utils import Database
 
 from crawler.errors import StorageError
+from crawler.words import IndexedText, index_text
 from storage.migrations import migrations
+from storage.search import unindexed
 
 # URLs in these states are never requested again; "pending" ones are the frontier.
 DONE_STATES = ("stored", "skipped", "failed")
@@ -212,6 +214,7 @@ class Archive:
         article: ArticleRow,
         aliases: Sequence[str] = (),
         verdicts: Sequence[VerdictRow] = (),
+        words: IndexedText | None = None,
     ) -> StoreResult:
         """Insert ``article`` and its ``verdicts`` once, in one transaction, and mark its
         URLs as done.
@@ -219,6 +222,7 @@ class Archive:
         A page whose canonical URL is already archived is "known" and changes nothing
         but the URL memory; a page whose text is already archived under another URL is
         stored with ``duplicate_of`` pointing to the first, so every outlet is kept.
+        ``words`` is the article's word-index entry when a worker already made it.
         """
         urls = [article.url, article.canonical_url, *aliases]
         with self._write():
@@ -231,11 +235,45 @@ class Archive:
             row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
             row["duplicate_of"] = original
             article_id = int(self.db.table("articles").insert(row).last_pk or 0)
+            # word index (m006): in the same transaction, so no article is unsearchable
+            self._put_words(article_id, words or _indexed(article))
             self._put_verdicts((article_id, v) for v in verdicts)
             self._mark_stored(urls, article.source, article_id)
         if original is None:
             return StoreResult("new", article_id)
         return StoreResult("duplicate", article_id, original)
+
+    # -- the word index (m006) -------------------------------------------------------------
+
+    def _put_words(self, article_id: int, words: IndexedText) -> None:
+        self.db.execute(
+            "insert into articles_words (rowid, title, text) values (?, ?, ?)",
+            [article_id, words.title, words.text],
+        )
+        if words.compounds:
+            self.db.conn.executemany(
+                "insert or ignore into word_compounds (head, token) values (?, ?)",
+                sorted(words.compounds),
+            )
+
+    def backfill_words(self, batch: int = 500) -> Iterator[int]:
+        """Add the articles stored before m006 to the word index, a batch per transaction;
+        yields how many are left after each. Interrupted, it goes on where it stopped."""
+        while True:
+            with self._write():
+                bounds = self.db.execute("select next_id, end_id from index_backfill").fetchone()
+                if bounds is None or bounds[0] >= bounds[1]:
+                    return
+                rows = self.db.execute(
+                    "select id, title, text, language from articles"
+                    " where id >= ? and id < ? order by id limit ?",
+                    [bounds[0], bounds[1], batch],
+                ).fetchall()
+                for article_id, title, text, language in rows:
+                    self._put_words(article_id, index_text(title or "", text or "", language))
+                next_id = int(rows[-1][0]) + 1 if rows else bounds[1]
+                self.db.execute("update index_backfill set next_id = ?", [next_id])
+            yield unindexed(self.db.conn)
 
     # -- verdicts ---------------------------------------------------------------------------
 
@@ -604,6 +642,10 @@ def _verdict_from_row(row: Sequence[Any]) -> VerdictRow:
         vocabulary=vocabulary,
         classified=classified,
     )
+
+
+def _indexed(article: ArticleRow) -> IndexedText:
+    return index_text(article.title, article.text, article.language)
 
 
 def _json(value: Any) -> str:

@@ -179,3 +179,34 @@ def m005_source_health(db: Database) -> None:
         pk="source",
         not_null={"source", "state"},
     )
+
+
+@migrations()
+def m006_word_index(db: Database) -> None:
+    # The word index of `newsmon query` (crawler/words.py): one token per word, the
+    # word's dictionary forms, so that a search finds every inflected form. Contentless:
+    # the tokens are derived from articles.title and .text and never shown, and storing
+    # them again would double the index. Rows are written with each article (store) and,
+    # for articles older than this migration, by `newsmon migrate` (see index_backfill).
+    db.execute(
+        "create virtual table articles_words using fts5(title, text, content='',"
+        " tokenize=\"unicode61 remove_diacritics 0 tokenchars '|'\")"
+    )
+    # Compounds filed under their last part: полонений -> військовополонений.
+    db.execute(
+        "create table word_compounds (head text not null, token text not null,"
+        " primary key (head, token)) without rowid"
+    )
+    # Articles with next_id <= id < end_id are not in the word index yet.
+    db.execute("create table index_backfill (next_id integer not null, end_id integer not null)")
+    db.execute(
+        "insert into index_backfill select coalesce(min(id), 0), coalesce(max(id) + 1, 0)"
+        " from articles"
+    )
+    # The flagged originals with their verdicts, for the web page's facets (newsmon serve).
+    db.execute(
+        "create view flagged_reports as select a.id, a.published, a.source, a.language,"
+        " a.title, a.url, v.topic, v.score, v.categories, v.watchlist, a.fetched"
+        " from verdicts v join articles a on a.id = v.article_id"
+        " where v.flag = 1 and a.duplicate_of is null"
+    )
