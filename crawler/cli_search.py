@@ -85,7 +85,8 @@ def filter_options(*, duplicates: bool = True) -> Callable[[Any], Any]:
                 flag_value="",
                 default=None,
                 help="Only articles naming a watchlist person; --watchlist=NAME: that "
-                "person (a listed name or a part of one, e.g. the surname).",
+                "person (a listed name or a part of one, e.g. the surname; write it with = "
+                "or after the search text).",
             ),
         ]
         if duplicates:
@@ -210,7 +211,13 @@ RECORD_FIELDS = (
     "publication time; relevance: best match first (BM25, title counts 3x). The last "
     "two sort every match: slower for common words in a large archive.",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Show at most this many articles (newsmon export has no limit).",
+)
 @click.option("--count", "only_count", is_flag=True, help="Print only how many articles match.")
 @click.option("--json", "fmt", flag_value="json", help="Print a JSON list.")
 @click.option("--nl", "fmt", flag_value="nl", help="Print one JSON object a line.")

@@ -127,9 +127,8 @@ def metadata(path: Path) -> dict[str, Any]:
             "description": "Flagged originals with their topic, score, categories and "
             "watchlist names.",
             "columns": {
-                **{k: v for k, v in ARTICLE_COLUMNS.items() if k != "id"},
-                **VERDICT_COLUMNS,
-                "id": "Article number",
+                **{k: ARTICLE_COLUMNS[k] for k in ("id", "published", "source", "language")},
+                **{k: VERDICT_COLUMNS[k] for k in ("topic", "score", "categories", "watchlist")},
             },
             "facets": [
                 "source",
