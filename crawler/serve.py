@@ -164,6 +164,8 @@ SETTINGS = {
     "sql_time_limit_ms": 5000,
     "truncate_cells_html": 300,
     "default_page_size": 50,
+    # Suggesting facets tries every column: seconds on a million articles, for little.
+    "suggest_facets": False,
     "allow_download": False,  # a whole multi-gigabyte archive is newsmon export's job
 }
 

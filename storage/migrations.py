@@ -203,10 +203,16 @@ def m006_word_index(db: Database) -> None:
         "insert into index_backfill select coalesce(min(id), 0), coalesce(max(id) + 1, 0)"
         " from articles"
     )
-    # The flagged originals with their verdicts, for the web page's facets (newsmon serve).
+    # For the web page (newsmon serve): its facets and flagged pages. An article's
+    # columns after its text (language, duplicate_of, …) are read through the text's
+    # overflow pages; these small indexes answer without them (a language facet over a
+    # million articles: 0.1 s instead of timing out).
+    db.execute("create index idx_articles_language on articles(language)")
+    db.execute("create index idx_verdicts_flag on verdicts(flag, article_id)")
+    # The flagged originals with their verdicts; copies left out by their ids.
     db.execute(
         "create view flagged_reports as select a.id, a.published, a.source, a.language,"
         " a.title, a.url, v.topic, v.score, v.categories, v.watchlist, a.fetched"
-        " from verdicts v join articles a on a.id = v.article_id"
-        " where v.flag = 1 and a.duplicate_of is null"
+        " from verdicts v join articles a on a.id = v.article_id where v.flag = 1"
+        " and a.id not in (select id from articles where duplicate_of is not null)"
     )

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -55,11 +55,34 @@ class Filters:
     watchlist: tuple[str, ...] | None = None  # None: any article; (): a watchlist name; names
     duplicates: bool = False  # also copies of an article under another URL
 
-    def where(self) -> tuple[list[str], list[Any]]:
-        """SQL conditions on ``articles a`` and their parameters."""
+    def where(self, key: str = "a.id") -> tuple[list[str], list[Any]]:
+        """SQL conditions on ``articles a`` (whose id is ``key``) and their parameters."""
+        by_id, by_id_params = self.by_id(key, copies_by_id=False)
+        by_row, by_row_params = self.by_row(copies=True)
+        return by_id + by_row, by_id_params + by_row_params
+
+    def by_id(self, key: str, copies_by_id: bool) -> tuple[list[str], list[Any]]:
+        """The conditions that need only the article's id (``key``), never its row: a
+        search checks them against the full-text index alone. An article's row holds its
+        text, and the columns stored after it (duplicate_of, language, …) are read through
+        the text's overflow pages: costly for the hundred thousand hits of a common word.
+        ``copies_by_id`` hides copies here, by a set of their ids built from their index
+        (about 15 ms on a million articles): worth it only when every hit is looked at."""
         clauses: list[str] = []
         params: list[Any] = []
-        if not self.duplicates:
+        if copies_by_id and not self.duplicates:
+            clauses.append(f"{key} not in (select id from articles where duplicate_of is not null)")
+        verdicts = self._verdicts(key)
+        if verdicts:
+            clauses.append(verdicts[0])
+            params += verdicts[1]
+        return clauses, params
+
+    def by_row(self, copies: bool) -> tuple[list[str], list[Any]]:
+        """The conditions on the article's own columns (with ``copies``, hiding copies)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if copies and not self.duplicates:
             # unary +: never the duplicate_of index, which nearly every row matches
             clauses.append("+a.duplicate_of is null")
         if self.languages:
@@ -75,15 +98,11 @@ class Filters:
         if self.until is not None:
             clauses.append("(a.published < ? or (a.published is null and a.fetched < ?))")
             params += [self.until, self.until]
-        verdicts = self._verdicts()
-        if verdicts:
-            clauses.append(verdicts[0])
-            params += verdicts[1]
         return clauses, params
 
-    def _verdicts(self) -> tuple[str, list[Any]] | None:
+    def _verdicts(self, key: str) -> tuple[str, list[Any]] | None:
         joins: list[str] = []
-        conditions = ["v.article_id = a.id"]
+        conditions = [f"v.article_id = {key}"]
         params: list[Any] = []
         if self.flagged or self.categories:
             conditions.append("v.flag = 1")
@@ -132,8 +151,16 @@ def find(conn: sqlite3.Connection, search: Search) -> Iterator[dict[str, Any]]:
 
 
 def count(conn: sqlite3.Connection, search: Search) -> int:
+    """How many articles match (the limit aside)."""
+    since = first_id(conn, search.filters.since)
+    by_row, _ = search.filters.by_row(copies=False)
+    if search.match is not None and not by_row:
+        # the full-text index alone: no article row is read
+        where, params = _by_id(search, "w.rowid", since, copies_by_id=True)
+        sql = f"select count(*) from articles_words w where {where}"
+        return int(conn.execute(sql, params).fetchone()[0])
     bare = Search(search.match, search.filters, "newest", None, False, ("id",))
-    sql, params = _select(bare, first_id(conn, search.filters.since))
+    sql, params = _select(bare, since)
     return int(conn.execute(f"select count(*) from ({sql})", params).fetchone()[0])
 
 
@@ -159,36 +186,63 @@ def first_id(conn: sqlite3.Connection, since: str | None) -> int | None:
     return int(row[0])
 
 
-def _select(search: Search, min_id: int | None = None) -> tuple[str, list[Any]]:
-    columns = list(search.columns)
-    if search.with_text and "text" not in columns:
-        columns.append("text")
-    if "language" not in columns:
-        columns.append("language")
-    clauses, params = search.filters.where()
-    selected = ", ".join(f"a.{c}" for c in columns)
+def _by_id(
+    search: Search, key: str, min_id: int | None, copies_by_id: bool
+) -> tuple[str, list[Any]]:
+    """The FTS match (when searching) and the id-only conditions, on ``key``."""
+    clauses, params = search.filters.by_id(key, copies_by_id)
     if search.match is not None:
-        source = "articles_words w join articles a on a.id = w.rowid"
         clauses.insert(0, "articles_words match ?")
         params.insert(0, search.match)
-        key = "w.rowid"  # FTS5 walks its index in rowid order: no sort for newest/oldest
-    else:
-        source, key = "articles a", "a.id"
     if min_id is not None:
         clauses.append(f"{key} >= ?")
         params.append(min_id)
+    return " and ".join(clauses) or "1", params
+
+
+def _select(search: Search, min_id: int | None = None) -> tuple[str, list[Any]]:
+    columns = list(dict.fromkeys([*search.columns, "language"]))
+    if search.with_text and "text" not in columns:
+        columns.append("text")
+    selected = ", ".join(f"a.{c}" for c in columns)
+    # Every hit is looked at when ranking or sorting by publication: copies by id then.
+    ranked = search.match is not None and search.sort in ("relevance", "published")
+    by_row, row_params = search.filters.by_row(copies=not ranked)
+    if search.match is None:
+        where, params = _by_id(search, "a.id", min_id, copies_by_id=False)
+        where = " and ".join([where, *by_row])
+        orders = {"oldest": "a.id asc", "published": _PUBLISHED.format(key="a.id")}
+        sql = f"select {selected} from articles a where {where}"
+        sql += f" order by {orders.get(search.sort, 'a.id desc')}"
+        return _limited(sql, [*params, *row_params], search.limit)
+    # Searching: the full-text index and the id-only conditions choose, in an inner query;
+    # article rows are read only for its hits (and, with no other condition, only for the
+    # ones shown: FTS5 walks its index in rowid order, and ranks by BM25 without the rows).
+    where, params = _by_id(search, "w.rowid", min_id, copies_by_id=ranked)
+    rank = f", {_BM25} as rank" if search.sort == "relevance" else ""
+    inner = f"select w.rowid as rid{rank} from articles_words w where {where}"
     order = {
-        "newest": f"{key} desc",
-        "oldest": f"{key} asc",
-        "published": f"coalesce(a.published, a.fetched) desc, {key} desc",
-        "relevance": f"{_BM25}, {key} desc" if search.match is not None else f"{key} desc",
+        "newest": "rid desc",
+        "oldest": "rid asc",
+        "relevance": "rank, rid desc",
+        "published": _PUBLISHED.format(key="rid"),
     }[search.sort]
-    where = " and ".join(clauses) or "1"
-    sql = f"select {selected} from {source} where {where} order by {order}"
-    if search.limit is not None:
-        sql += " limit ?"
+    if not by_row and search.sort != "published" and search.limit is not None:
+        inner += f" order by {order} limit ?"
         params.append(search.limit)
-    return sql, params
+    sql = f"select {selected} from ({inner}) join articles a on a.id = rid"
+    if by_row:
+        sql += " where " + " and ".join(by_row)
+    return _limited(f"{sql} order by {order}", [*params, *row_params], search.limit)
+
+
+_PUBLISHED = "coalesce(a.published, a.fetched) desc, {key} desc"
+
+
+def _limited(sql: str, params: list[Any], limit: int | None) -> tuple[str, list[Any]]:
+    if limit is None:
+        return sql, params
+    return f"{sql} limit ?", [*params, limit]
 
 
 _NO_VERDICT: dict[str, Any] = {
@@ -311,7 +365,7 @@ def stats(conn: sqlite3.Connection, filters: Filters, period: int = 10) -> Stats
     One pass over the matching articles, grouped by SQLite; duplicates are counted apart,
     and flagged counts only originals, so a story copied by ten outlets flags once.
     """
-    clauses, params = Filters(**{**filters.__dict__, "duplicates": True}).where()
+    clauses, params = replace(filters, duplicates=True).where()
     sql = (
         f"select a.source, a.language, substr(coalesce(a.published, a.fetched), 1, {period}),"
         " count(*), count(a.duplicate_of),"

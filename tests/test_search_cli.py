@@ -129,6 +129,23 @@ def test_filters_and_text_together(archive: tuple[Run, dict[str, int]]) -> None:
     assert run.ok("query", "полонені", "--flagged", "--count").strip() == "2"
 
 
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (["полонені"], 3),
+        (["полонені", "--lang", "uk"], 3),  # a condition on the row: counted another way
+        (["полонені", "--source", "unian-uk", "--flagged"], 1),
+        (["полонені", "--duplicates", "show"], 4),  # the copy too
+        (["полонені", "--duplicates", "show", "--lang", "uk"], 4),
+        (["--flagged"], 6),
+        (["--lang", "uk"], 6),
+    ],
+)
+def test_count(archive: tuple[Run, dict[str, int]], options: list[str], expected: int) -> None:
+    run, _ = archive
+    assert run.ok("query", *options, "--count") == f"{expected}\n"
+
+
 def test_relevance_puts_title_matches_first(archive: tuple[Run, dict[str, int]]) -> None:
     run, ids = archive
     assert keys(ids, run.ids("заручників OR полону", "--sort", "relevance"))[0] == "recent"
