@@ -91,7 +91,8 @@ def token(word: str, language: str | None) -> str:
     return _analyse(script_languages(word, language or "uk")[0], word)[0]
 
 
-@lru_cache(maxsize=200_000)
+# ~300 bytes an entry: about 30 MB per process when full, the words of many thousand articles.
+@lru_cache(maxsize=100_000)
 def _analyse(analyser: str, word: str) -> tuple[str, tuple[str, ...]]:
     """(token, compound heads) of one word: heads are the last parts of its lemmas that
     are dictionary lemmas themselves (військовополонених → полонений)."""
