@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from crawler import __version__
+from crawler import __version__, cli_search
 from crawler.config import Config, SubscriberConfig, find_config_path, load_config, parse_config
 from crawler.errors import ConfigError, ExtractionError, InputError, NewsmonError
 
@@ -606,7 +606,9 @@ def _table(rows: list[tuple[Any, ...]], right: tuple[int, ...] = ()) -> str:
 @cli.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
-    """Create the archive or bring its schema up to date (crawl does this too).
+    """Create the archive or bring its schema up to date (crawl does this too), and add
+    articles archived before this version to the word index of newsmon query
+    (resumable: interrupted, run it again).
 
     Example: newsmon migrate
     """
@@ -616,7 +618,27 @@ def migrate(ctx: click.Context) -> None:
     config = _config(ctx)
     with Archive(config.storage.path) as archive:
         applied = [m.name for m in migrations.applied(archive.db)]
+        _backfill_words(archive)
     click.echo(f"{config.storage.path}: schema at {applied[-1] if applied else 'none'}")
+
+
+def _backfill_words(archive: Any) -> None:
+    """Add the articles stored before the word index (m006) to it, with progress."""
+    from storage.search import unindexed
+
+    total = unindexed(archive.db.conn)
+    if not total:
+        return
+    click.echo(f"Adding {total} articles to the word index (newsmon query)...", err=True)
+    try:
+        for left in archive.backfill_words():
+            if sys.stderr.isatty():
+                click.echo(f"\r\033[K{total - left}/{total}", nl=False, err=True)
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted: run newsmon migrate again to finish.", err=True)
+        raise
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", nl=False, err=True)
 
 
 @cli.group()
@@ -773,6 +795,17 @@ def alerts_send(ctx: click.Context, retry_failed: bool) -> None:
         click.echo(f"  {error}", err=True)
     if result.retrying or result.failed:
         ctx.exit(1)
+
+
+# The archive's read commands live in their own module (crawler/cli_search.py).
+for _command in (
+    cli_search.query,
+    cli_search.show,
+    cli_search.export,
+    cli_search.stats,
+    cli_search.serve,
+):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -89,7 +89,9 @@ class StorePipeline:
                 spider.archive.record_skip(aliases, item.source, item.result.reason)
                 run.counts["skipped"] += 1
                 raise DropItem(f"skipped {item.page_url}: {item.result.reason}", log_level="INFO")
-            stored = spider.archive.store(item.result, aliases, item.verdicts, item.features)
+            stored = spider.archive.store(
+                item.result, aliases, item.verdicts, item.features, item.words
+            )
         except StorageError as e:
             # Nothing was written: the URL stays in the frontier and is fetched again.
             run.errors["storage"] += 1

@@ -18,6 +18,7 @@ from crawler.flags import Flagger
 from crawler.language import detect_language
 from crawler.template import PageBlocks
 from crawler.urls import canonicalize, on_site
+from crawler.words import IndexedText, index_text
 from storage.db import ArticleRow, VerdictRow
 
 
@@ -47,6 +48,7 @@ class Processed:
     # the process that downloads and stores
     features: Fingerprint | None = None
     blocks: PageBlocks | None = None  # for learning the source's template; None if skipped
+    words: IndexedText | None = None  # the word-index entry, made here to spare the store
 
 
 def process_page(
@@ -67,8 +69,16 @@ def process_page(
     # which counts double, is not part of the content hash and may differ.
     verdicts = flagger.rows(row.title, row.text, row.language) if flagger else ()
     features = fingerprint(row.text)
+    words = index_text(row.title, row.text, row.language)
     return Processed(
-        page.url, page.requested_url, page.source, row, verdicts, features, extracted.blocks
+        page.url,
+        page.requested_url,
+        page.source,
+        row,
+        verdicts,
+        features,
+        extracted.blocks,
+        words,
     )
 
 

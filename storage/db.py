@@ -17,8 +17,10 @@ from crawler import template as tpl
 from crawler.errors import StorageError
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.template import PageBlocks
+from crawler.words import IndexedText, index_text
 from storage import dedupe
 from storage.migrations import migrations
+from storage.search import unindexed
 
 # URLs in these states are never requested again; "pending" ones are the frontier.
 DONE_STATES = ("stored", "skipped", "failed")
@@ -226,6 +228,7 @@ class Archive:
         aliases: Sequence[str] = (),
         verdicts: Sequence[VerdictRow] = (),
         features: Fingerprint | None = None,
+        words: IndexedText | None = None,
     ) -> StoreResult:
         """Insert ``article`` and its ``verdicts`` once, in one transaction, and mark its
         URLs as done.
@@ -235,7 +238,8 @@ class Archive:
         for word or with small edits (a near copy), is stored with ``duplicate_of``
         pointing to the first, so every outlet is kept. Every article gets a ``story_id``:
         its original's, that of an earlier report of the same event, or its own id.
-        ``features`` is the text's fingerprint (computed here when not given).
+        ``features`` is the text's fingerprint (computed here when not given); ``words``
+        is the article's word-index entry when a worker already made it.
         """
         urls = [article.url, article.canonical_url, *aliases]
         fp = features if features is not None else fingerprint(article.text)
@@ -267,6 +271,8 @@ class Archive:
                 self.db.execute(
                     "update articles set story_id = ? where id = ?", [story_id, article_id]
                 )
+            # word index (m006): in the same transaction, so no article is unsearchable
+            self._put_words(article_id, words or _indexed(article))
             self._put_verdicts((article_id, v) for v in verdicts)
             self._mark_stored(urls, article.source, article_id)
         return StoreResult(
@@ -278,6 +284,38 @@ class Archive:
             placement.other_id,
             placement.similarity,
         )
+
+    # -- the word index (m006) -------------------------------------------------------------
+
+    def _put_words(self, article_id: int, words: IndexedText) -> None:
+        self.db.execute(
+            "insert into articles_words (rowid, title, text) values (?, ?, ?)",
+            [article_id, words.title, words.text],
+        )
+        if words.compounds:
+            self.db.conn.executemany(
+                "insert or ignore into word_compounds (head, token) values (?, ?)",
+                sorted(words.compounds),
+            )
+
+    def backfill_words(self, batch: int = 500) -> Iterator[int]:
+        """Add the articles stored before m006 to the word index, a batch per transaction;
+        yields how many are left after each. Interrupted, it goes on where it stopped."""
+        while True:
+            with self._write():
+                bounds = self.db.execute("select next_id, end_id from index_backfill").fetchone()
+                if bounds is None or bounds[0] >= bounds[1]:
+                    return
+                rows = self.db.execute(
+                    "select id, title, text, language from articles"
+                    " where id >= ? and id < ? order by id limit ?",
+                    [bounds[0], bounds[1], batch],
+                ).fetchall()
+                for article_id, title, text, language in rows:
+                    self._put_words(article_id, index_text(title or "", text or "", language))
+                next_id = int(rows[-1][0]) + 1 if rows else bounds[1]
+                self.db.execute("update index_backfill set next_id = ?", [next_id])
+            yield unindexed(self.db.conn)
 
     # -- verdicts ---------------------------------------------------------------------------
 
@@ -751,6 +789,10 @@ def _verdict_from_row(row: Sequence[Any]) -> VerdictRow:
         vocabulary=vocabulary,
         classified=classified,
     )
+
+
+def _indexed(article: ArticleRow) -> IndexedText:
+    return index_text(article.title, article.text, article.language)
 
 
 def _json(value: Any) -> str:

@@ -224,6 +224,43 @@ def m005_source_health(db: Database) -> None:
 
 
 @migrations()
+def m006_word_index(db: Database) -> None:
+    # The word index of `newsmon query` (crawler/words.py): one token per word, the
+    # word's dictionary forms, so that a search finds every inflected form. Contentless:
+    # the tokens are derived from articles.title and .text and never shown, and storing
+    # them again would double the index. Rows are written with each article (store) and,
+    # for articles older than this migration, by `newsmon migrate` (see index_backfill).
+    db.execute(
+        "create virtual table articles_words using fts5(title, text, content='',"
+        " tokenize=\"unicode61 remove_diacritics 0 tokenchars '|'\")"
+    )
+    # Compounds filed under their last part: полонений -> військовополонений.
+    db.execute(
+        "create table word_compounds (head text not null, token text not null,"
+        " primary key (head, token)) without rowid"
+    )
+    # Articles with next_id <= id < end_id are not in the word index yet.
+    db.execute("create table index_backfill (next_id integer not null, end_id integer not null)")
+    db.execute(
+        "insert into index_backfill select coalesce(min(id), 0), coalesce(max(id) + 1, 0)"
+        " from articles"
+    )
+    # For the web page (newsmon serve): its facets and flagged pages. An article's
+    # columns after its text (language, duplicate_of, …) are read through the text's
+    # overflow pages; these small indexes answer without them (a language facet over a
+    # million articles: 0.1 s instead of timing out).
+    db.execute("create index idx_articles_language on articles(language)")
+    db.execute("create index idx_verdicts_flag on verdicts(flag, article_id)")
+    # The flagged originals with their verdicts; copies left out by their ids.
+    db.execute(
+        "create view flagged_reports as select a.id, a.published, a.source, a.language,"
+        " a.title, a.url, v.topic, v.score, v.categories, v.watchlist, a.fetched"
+        " from verdicts v join articles a on a.id = v.article_id where v.flag = 1"
+        " and a.id not in (select id from articles where duplicate_of is not null)"
+    )
+
+
+@migrations()
 def m007_stories(db: Database) -> None:
     # The full-text index is rewritten only when the title or the text change, not when
     # an article is placed in a story (which would re-tokenise its whole text).
