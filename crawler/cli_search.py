@@ -219,6 +219,12 @@ RECORD_FIELDS = (
     help="Show at most this many articles (newsmon export has no limit).",
 )
 @click.option("--count", "only_count", is_flag=True, help="Print only how many articles match.")
+@click.option(
+    "--collapse",
+    is_flag=True,
+    help="One row per story instead of per article: its first report, and how many "
+    "articles and outlets tell it (copies included); --limit counts stories.",
+)
 @click.option("--json", "fmt", flag_value="json", help="Print a JSON list.")
 @click.option("--nl", "fmt", flag_value="nl", help="Print one JSON object a line.")
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV with a header line.")
@@ -237,6 +243,7 @@ def query(ctx: click.Context, text: str | None, **params: Any) -> None:
       newsmon query '"обмін полоненими" NOT футбол' --since 30d --lang uk
       newsmon query --flagged --category exchange --since 7d --csv > week.csv
       newsmon query Шумков --watchlist --json
+      newsmon query --flagged --since 1d --collapse   (each story once)
       newsmon show 1234              (one hit in full)
     """
     from crawler.search import compile_text, search
@@ -254,15 +261,57 @@ def query(ctx: click.Context, text: str | None, **params: Any) -> None:
             return
         tty = sys.stdout.isatty()
         marker = ("\x1b[1;33m", "\x1b[0m") if tty and params["fmt"] is None else ("[[", "]]")
-        hits = search(
-            conn, text, filters, sort=params["sort"], limit=params["limit"], marker=marker
-        )
-        shown = _print(hits.rows, params["fmt"], tty)
+        if params["collapse"]:
+            shown = _print_stories(archive, conn, text, filters, params, tty)
+        else:
+            hits = search(
+                conn, text, filters, sort=params["sort"], limit=params["limit"], marker=marker
+            )
+            shown = _print(hits.rows, params["fmt"], tty)
     if params["fmt"] is None:
         more = (
             "; more match: raise --limit or narrow the search" if shown == params["limit"] else ""
         )
-        click.echo(f"{shown} article(s){more}", err=True)
+        unit = "story(ies)" if params["collapse"] else "article(s)"
+        click.echo(f"{shown} {unit}{more}", err=True)
+
+
+# A story's articles are among the hits next to each other in time; this many hits per
+# story asked for is enough to fill --limit stories in practice, at bounded cost.
+HITS_PER_STORY = 10
+
+
+def _print_stories(
+    archive: Any, conn: Any, text: str | None, filters: Any, params: dict[str, Any], tty: bool
+) -> int:
+    from dataclasses import asdict
+
+    from crawler.search import search
+    from storage.stories import collapse
+
+    limit = params["limit"]
+    hits = search(conn, text, filters, sort=params["sort"], limit=limit * HITS_PER_STORY)
+    stories = collapse(archive, [row["id"] for row in hits.rows])[:limit]
+    records = [asdict(s) for s in stories]
+    fmt = params["fmt"]
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif fmt == "nl":
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+    elif fmt == "csv":
+        fields = tuple(records[0]) if records else ("story_id",)
+        _write_csv(sys.stdout, records, fields)
+    else:
+        for s in stories:
+            head = (
+                f"story #{s.story_id}  {s.first_fetched[:10]}  {s.articles} article(s), "
+                f"{s.outlets} outlet(s), {s.copies} copy(ies)"
+            )
+            if tty:
+                head = click.style(head, dim=True)
+            click.echo(f"{head}\n  {s.title or '(no title)'}\n  {s.source}: {s.url}\n")
+    return len(stories)
 
 
 def _print(rows: Iterator[dict[str, Any]], fmt: str | None, tty: bool) -> int:
@@ -428,8 +477,10 @@ class _destination:
 @click.option("--json", "as_json", is_flag=True, help="Print the article and verdicts as JSON.")
 @click.pass_context
 def show(ctx: click.Context, key: str, as_json: bool) -> None:
-    """Show one article in full: metadata, language, verdict, and its text with the
-    evidence of each flagged topic highlighted (on a terminal; [[…]] otherwise).
+    """Show one article in full: metadata, language, verdict, why it is a copy (of
+    which article, what similarity), its story (each article with how it joined),
+    and its text with the evidence of each flagged topic highlighted (on a
+    terminal; [[…]] otherwise).
 
     ID is the number query prints (#1234); a URL may be any address the article
     was found under.
@@ -439,8 +490,11 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
       newsmon show 1234
       newsmon show https://www.unian.ua/war/...html --json
     """
+    from dataclasses import asdict
+
     from crawler.urls import canonicalize
     from storage.search import article, article_id
+    from storage.stories import story_of
 
     with _archive(ctx) as archive:
         conn = archive.db.conn
@@ -452,6 +506,9 @@ def show(ctx: click.Context, key: str, as_json: bool) -> None:
                 hint="give the id newsmon query prints (#1234) or a URL it was fetched from",
             )
         record = article(conn, ident)
+        # The story, first report first, each member with why it belongs (copy, near
+        # copy or same event; which article, what similarity, the shared anchors).
+        record["story"] = [asdict(m) for m in story_of(archive, ident)]
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
@@ -486,8 +543,13 @@ def _article_text(record: dict[str, Any], tty: bool) -> str:
         if record.get(name):
             lines.append(f"{name + ':':15}{record[name]}")
     lines.append(f"{'language:':15}{record['language']} ({record['language_score']})")
+    story = record.get("story") or []
+    me = next((m for m in story if m["id"] == record["id"]), None)
     if record.get("duplicate_of"):
-        lines.append(f"{'copy of:':15}#{record['duplicate_of']}")
+        why = f" ({me['kind']}: {me['reason']})" if me and me.get("reason") else ""
+        lines.append(f"{'copy of:':15}#{record['duplicate_of']}{why}")
+    elif me and me.get("kind") == "story":
+        lines.append(f"{'same story as:':15}#{me['other_id']} ({me['reason']})")
     if record["tags"]:
         lines.append(f"{'tags:':15}{', '.join(record['tags'])}")
     for topic, verdict in record["verdicts"].items():
@@ -499,6 +561,13 @@ def _article_text(record: dict[str, Any], tty: bool) -> str:
             lines.append(f"{'  watchlist:':15}{', '.join(verdict['watchlist'])}")
     if not record["verdicts"]:
         lines.append(f"{'verdict:':15}none yet (newsmon reflag makes it)")
+    if len(story) > 1:
+        outlets = len({m["source"] for m in story})
+        lines.append(f"{'story:':15}{len(story)} articles, {outlets} outlets:")
+        for m in story:
+            tag = {"copy": "copy", "near_copy": "near copy", "story": "same event"}
+            how = f"{tag.get(m['kind'], m['kind'])} of #{m['other_id']}" if m["kind"] else "first"
+            lines.append(f"  #{m['id']}  {m['source']}  {how}  {m['title']}")
     return "\n".join([*lines, "", text])
 
 
