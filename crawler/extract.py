@@ -200,7 +200,7 @@ def extract_article(
     body: bytes,
     url: str,
     content_type: str | None = None,
-    min_length: int = 200,
+    min_length: int = 80,
     site: Site | None = None,
     explain: list[Dropped] | None = None,
 ) -> Extracted | Skipped:

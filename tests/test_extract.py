@@ -315,3 +315,11 @@ def test_odd_html_never_raises(html: str) -> None:
 
 def test_relative_url_argument_does_not_raise() -> None:
     assert isinstance(extract_article(page().encode(), "not a url"), Extracted)
+
+
+def test_a_one_sentence_flash_is_an_article() -> None:
+    # Agencies publish one- or two-sentence flashes; the report may be all there is.
+    flash = "Україна повернула з полону ще 12 захисників, повідомив Координаційний штаб."
+    result = extract_article(page(paragraphs=(flash,)).encode(), URL)
+    assert isinstance(result, Extracted)
+    assert flash in result.text
