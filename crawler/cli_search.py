@@ -526,6 +526,7 @@ def _canonical(canonicalize: Callable[[str], str], key: str) -> str | None:
 
 
 def _article_text(record: dict[str, Any], tty: bool) -> str:
+    from crawler.flags import merged_spans
     from crawler.query import mark
 
     marker = ("\x1b[1;31m", "\x1b[0m") if tty else ("[[", "]]")
@@ -536,8 +537,8 @@ def _article_text(record: dict[str, Any], tty: bool) -> str:
                 field = match.get("field")
                 if field in spans and isinstance(match.get("start"), int):
                     spans[field].append((match["start"], match["end"]))
-    title = mark(record["title"] or "", _merged(spans["title"]), marker)
-    text = mark(record["text"] or "", _merged(spans["text"]), marker)
+    title = mark(record["title"] or "", merged_spans(spans["title"]), marker)
+    text = mark(record["text"] or "", merged_spans(spans["text"]), marker)
     lines = [click.style(title, bold=True) if tty else title, ""]
     for name in ("id", "url", "canonical_url", "source", "published", "fetched", "author"):
         if record.get(name):
@@ -569,16 +570,6 @@ def _article_text(record: dict[str, Any], tty: bool) -> str:
             how = f"{tag.get(m['kind'], m['kind'])} of #{m['other_id']}" if m["kind"] else "first"
             lines.append(f"  #{m['id']}  {m['source']}  {how}  {m['title']}")
     return "\n".join([*lines, "", text])
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(b, out[-1][1]))
-        else:
-            out.append((a, b))
-    return out
 
 
 # ----------------------------------------------------------------------------- stats

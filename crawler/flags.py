@@ -181,14 +181,14 @@ def marked_sentences(
     ):
         sentence = matches[0].sentence
         marked = sentence
-        for a, b in reversed(_merged((m.start - start, m.end - start) for m in matches)):
+        for a, b in reversed(merged_spans((m.start - start, m.end - start) for m in matches)):
             if 0 <= a <= b <= len(marked):
                 marked = marked[:a] + mark[0] + marked[a:b] + mark[1] + marked[b:]
         entries = list(dict.fromkeys(f"{m.category}: {m.entry}" for m in matches))
         yield field, marked, entries
 
 
-def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def merged_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping spans as one (a watchlist name may overlap a term)."""
     out: list[tuple[int, int]] = []
     for a, b in sorted(spans):

@@ -14,9 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
 
-from crawler.config import parse_duration
 from crawler.flags import Flagger
 from crawler.workers import Workers
 from storage.db import Archive, StoredText, VerdictRow
@@ -116,20 +114,12 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def parse_since(value: str) -> str:
     """A date (2026-11-20), a date and time (2026-11-20T08:00, UTC unless a zone is given)
-    or an age ('7d', '12h'), as the ISO string stored times are compared with."""
-    text = value.strip()
-    if _DATE.fullmatch(text):
-        return date.fromisoformat(text).isoformat()  # a date compares below its times
+    or an age ('7d', '12h'), as the ISO string stored times are compared with; the same
+    reading as newsmon query's --since. ValueError if it is none of these."""
+    from crawler.errors import InputError
+    from crawler.search import parse_time
+
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.now(UTC) - timedelta(seconds=parse_duration(text))
-        except ValueError:
-            raise ValueError(
-                f"{value!r} is not a date (2026-11-20), a date and time (2026-11-20T08:00) "
-                "or an age ('7d')"
-            ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+        return parse_time(value)
+    except InputError as e:
+        raise ValueError(e.message) from None
