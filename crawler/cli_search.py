@@ -285,37 +285,41 @@ def _print_stories(
     archive: Any, conn: Any, text: str | None, filters: Any, params: dict[str, Any], tty: bool
 ) -> int:
     from dataclasses import asdict
+    from dataclasses import fields as fields_of
 
     from crawler.search import search
-    from storage.stories import collapse
+    from storage.stories import StoryRow, collapse
 
     limit = params["limit"]
     hits = search(conn, text, filters, sort=params["sort"], limit=limit * HITS_PER_STORY)
     stories = collapse(archive, [row["id"] for row in hits.rows])[:limit]
-    records = [asdict(s) for s in stories]
-    fmt = params["fmt"]
-    if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
-    elif fmt == "nl":
-        for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False))
-    elif fmt == "csv":
-        fields = tuple(records[0]) if records else ("story_id",)
-        _write_csv(sys.stdout, records, fields)
-    else:
-        for s in stories:
-            head = (
-                f"story #{s.story_id}  {s.first_fetched[:10]}  {s.articles} article(s), "
-                f"{s.outlets} outlet(s), {s.copies} copy(ies)"
-            )
-            if tty:
-                head = click.style(head, dim=True)
-            click.echo(f"{head}\n  {s.title or '(no title)'}\n  {s.source}: {s.url}\n")
-    return len(stories)
+    fields = tuple(f.name for f in fields_of(StoryRow))
+    return _emit((asdict(s) for s in stories), params["fmt"], fields, lambda r: _story_text(r, tty))
+
+
+def _story_text(record: dict[str, Any], tty: bool) -> str:
+    head = (
+        f"story #{record['story_id']}  {record['first_fetched'][:10]}  "
+        f"{record['articles']} article(s), {record['outlets']} outlet(s), "
+        f"{record['copies']} copy(ies)"
+    )
+    if tty:
+        head = click.style(head, dim=True)
+    return f"{head}\n  {record['title'] or '(no title)'}\n  {record['source']}: {record['url']}\n"
 
 
 def _print(rows: Iterator[dict[str, Any]], fmt: str | None, tty: bool) -> int:
     records = ({k: row.get(k) for k in RECORD_FIELDS} for row in rows)
+    return _emit(records, fmt, RECORD_FIELDS, lambda r: _hit_text(r, tty))
+
+
+def _emit(
+    records: Iterable[dict[str, Any]],
+    fmt: str | None,
+    fields: tuple[str, ...],
+    as_text: Callable[[dict[str, Any]], str],
+) -> int:
+    """Print records as a JSON list, JSON lines, CSV or text; return how many."""
     if fmt == "json":
         items = list(records)
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
@@ -323,8 +327,8 @@ def _print(rows: Iterator[dict[str, Any]], fmt: str | None, tty: bool) -> int:
     if fmt == "nl":
         return _each(records, lambda r: click.echo(json.dumps(r, ensure_ascii=False)))
     if fmt == "csv":
-        return _write_csv(sys.stdout, records, RECORD_FIELDS)
-    return _each(records, lambda r: click.echo(_hit_text(r, tty)))
+        return _write_csv(sys.stdout, records, fields)
+    return _each(records, lambda r: click.echo(as_text(r)))
 
 
 def _each(records: Iterable[dict[str, Any]], emit: Callable[[dict[str, Any]], None]) -> int:
