@@ -2,6 +2,7 @@
 
 import codecs
 import copy
+import functools
 import json
 import logging
 import re
@@ -13,7 +14,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import htmldate.extractors
 import trafilatura
+from dateparser import DateDataParser
 from htmldate import find_date
 
 # The steps of trafilatura.extract_metadata, called one by one here so that its two costly
@@ -45,6 +48,9 @@ from crawler.boilerplate import (
 from crawler.template import PageBlocks, drop_template, page_blocks
 
 log = logging.getLogger(__name__)
+
+# The languages of newsmon's sources, for dates written in words ("12 березня 2024").
+DATE_LANGUAGES = ("uk", "ru", "en")
 
 # News pages are 50–500 KB (the largest in our test corpora is 1.5 MB). Beyond a few MB a
 # page is inline images, embedded app state or junk, and parsing plus trafilatura's tree
@@ -415,6 +421,33 @@ def _htmldate(tree: Any, url: str) -> str | None:
     return find_date(
         tree, extensive_search=True, original_date=True, url=url, outputformat=_HTMLDATE_FORMAT
     )
+
+
+@functools.cache
+def _date_parser() -> DateDataParser:
+    """htmldate's dateparser, told which languages to expect.
+
+    Told none, dateparser tries each of its ~200 locales on every date written in words:
+    4 s of regular-expression compilation on the first such date in each process (each
+    extraction worker), then 5-25 ms a date. With uk, ru and en it finds the same dates
+    on all 422 pages of the three test corpora, in 0.6 s and half the time. htmldate has
+    no parameter for it, so its parser factory is replaced (below); the settings are
+    htmldate 1.9's own.
+    """
+    return DateDataParser(
+        languages=list(DATE_LANGUAGES),
+        settings={
+            "NORMALIZE": True,
+            "PARSERS": ["custom-formats", "absolute-time"],
+            "PREFER_DATES_FROM": "past",
+            "PREFER_LOCALE_DATE_ORDER": True,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "STRICT_PARSING": True,
+        },
+    )
+
+
+htmldate.extractors.get_external_parser = _date_parser
 
 
 def _is_year_only(found: date | datetime) -> bool:

@@ -43,9 +43,9 @@ class Workers:
         """
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            # datasketch (for crawler/fingerprint.py) takes a second to import: once, here,
-            # rather than in each worker on its first page.
-            context.set_forkserver_preload(["crawler.process", "datasketch"])
+            # Imported by the fork server: the extraction code and what it builds lazily
+            # (crawler/warm.py), once for all workers rather than in each on its first pages.
+            context.set_forkserver_preload(["crawler.warm"])
             self._pool = ProcessPoolExecutor(
                 self.count,
                 mp_context=context,

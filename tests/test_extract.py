@@ -266,6 +266,20 @@ def test_no_date_at_all() -> None:
     assert result.published is None
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["9 грудня 2025, 19:34", "9 декабря 2025, 19:34", "December 9, 2025, 19:34"],
+)
+def test_date_in_words_with_no_markup(written: str) -> None:
+    # No date in the markup nor the URL: htmldate finds the one in the text and hands
+    # it to dateparser, which newsmon restricts to its three languages.
+    html = page(head="").replace('<link rel="canonical" href="/news/2025/12/09/obmin-12">', "")
+    html = html.replace('<div class="author">', f'<div class="date">{written}</div><div>')
+    result = article(html.encode(), url="https://polissia.example.ua/news/obmin-12")
+    assert result.published is not None and result.published.startswith("2025-12-09")
+    assert extract._date_parser().languages == ["uk", "ru", "en"]
+
+
 def test_og_url_when_no_canonical() -> None:
     html = page(head='<meta property="og:url" content="https://polissia.example.ua/a/1">')
     html = html.replace('<link rel="canonical" href="/news/2025/12/09/obmin-12">', "")
