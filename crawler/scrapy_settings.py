@@ -59,7 +59,7 @@ def scrapy_settings(config: Config, sources: tuple[SourceConfig, ...]) -> dict[s
         # worker busy while the reactor downloads; the default 5 MB starves them on
         # big pages, and more only costs memory.
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 16_000_000,
-        "CONCURRENT_ITEMS": 32,
+        "CONCURRENT_ITEMS": 1,
     }
 
 
