@@ -292,9 +292,32 @@ def _main_lines(
 ) -> list[str]:
     """The lines of the main text, boilerplate left out before and after trafilatura."""
     work = copy.deepcopy(tree)  # the metadata is read from the page as it was served
+    _strip_unread(work, dropped)
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
     return clean_lines(_main_text(work, url).split("\n"), anchors, dropped)
+
+
+# What trafilatura never reads as text (its tree_cleaning deletes these), deleted from the
+# working copy first: every later pass then walks a smaller tree (newsmon's cleaning,
+# trafilatura's XPath pruning, which runs over the whole tree several times, and
+# readability, which reads the raw tree). 11 % less extraction time, and the same or
+# better text on the three test corpora (bench/extract_quality.py). Not <form>: ASP.NET
+# pages wrap the whole page in one (removing forms cost uk-sites 0.06 F1); nor <nav>.
+_NEVER_TEXT = frozenset(
+    {"head", "script", "style", "svg", "iframe", "object", "embed", "canvas", "video", "audio"}
+    | {"map"}
+)
+_NEVER_ARTICLE = ("aside", "footer")
+
+
+def _strip_unread(tree: Any, dropped: list[Dropped]) -> None:
+    for box in tree.iter(*_NEVER_ARTICLE):
+        text = _squash(box.text_content())
+        outermost = not any(a.tag in _NEVER_ARTICLE for a in box.iterancestors())
+        if text and outermost:
+            dropped.append(Dropped(f"<{box.tag}>", text[:100]))
+    etree.strip_elements(tree, *_NEVER_TEXT, *_NEVER_ARTICLE, with_tail=False)
 
 
 def _main_text(tree: Any, url: str) -> str:

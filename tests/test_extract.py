@@ -353,3 +353,13 @@ def test_elements_get_one_class_chosen_in_c() -> None:
     assert {type(e) for e in tree.iter("form", "input", "label", "p")} == {HtmlElement}
     result = article(html.encode())
     assert PARAGRAPHS[2] in result.text and "Email" not in result.text
+
+
+def test_asides_and_footers_are_left_out_first_and_explained() -> None:
+    dropped: list[extract.Dropped] = []
+    result = extract_article(page().encode(), URL, explain=dropped)
+    assert isinstance(result, Extracted) and PARAGRAPHS[0] in result.text
+    assert "Зеленський провів нараду" not in result.text and "©" not in result.text
+    rules = {d.rule: d.text for d in dropped}
+    assert rules["<aside>"].startswith("Читайте також Зеленський провів нараду")
+    assert rules["<footer>"] == "© 2025 Новини Полісся. Усі права захищено."
