@@ -337,3 +337,16 @@ def test_a_one_sentence_flash_is_an_article() -> None:
     result = extract_article(page(paragraphs=(flash,)).encode(), URL)
     assert isinstance(result, Extracted)
     assert flash in result.text
+
+
+def test_a_layout_table_is_unwrapped_only_to_split_the_same_text() -> None:
+    article_cell = f"{TITLE} {' '.join(PARAGRAPHS)} Читайте також: інші новини області"
+    read_as_data = f"| Головна Новини | {article_cell} |\n© 2025 Новини Полісся. Редакція"
+    split = "\n".join((TITLE, *PARAGRAPHS))
+    assert extract._unwrapped_if_same(read_as_data, split) == split
+    # a reading that fell back on the footer keeps none of the article's cell
+    footer = "© 2025 Новини Полісся. Редакція"
+    assert extract._unwrapped_if_same(read_as_data, footer) == read_as_data
+    # nor does a reading that found another text altogether
+    other = "Зовсім інший текст про погоду на вихідних у Житомирі та області, дощ і вітер."
+    assert extract._unwrapped_if_same(read_as_data, other) == read_as_data
