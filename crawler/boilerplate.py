@@ -585,6 +585,46 @@ def _lower(text: str) -> str:
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
 
 
+# -- layout tables ---------------------------------------------------------------------------
+
+_TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th")
+# A cell holding boxes of its own, or this much text, lays out a page: a data table's cells
+# hold a figure, a name or a sentence.
+_LAYOUT_CELL_TEXT = 400
+_BLOCK_IN_CELL = etree.XPath(
+    "boolean(.//*[self::p or self::div or self::table or self::h1 or self::h2 or self::h3"
+    " or self::ul or self::ol or self::blockquote])"
+)
+
+
+def unwrap_layout_tables(tree: Any) -> int:
+    """Turn the tables that lay out a page into plain boxes, in place; return how many.
+
+    Pages built before CSS layouts put the article, the menus and the "more news" columns
+    in the cells of one table. trafilatura reads a table as data: the cell holding the
+    article comes out as one line with everything around it ("| menu | article, then
+    teasers |"), which no line rule can take apart. As <div>s the same cells are boxes
+    that trafilatura and ``clean_tree`` judge one by one.
+    """
+    tables = [t for t in tree.iter("table") if _is_layout_table(t)]
+    parts = [p for table in tables for p in table.iter(*_TABLE_PARTS) if _owner(p) is table]
+    for element in tables + parts:
+        element.tag = "div"
+    return len(tables)
+
+
+def _owner(part: Any) -> Any:
+    """The table a row or cell belongs to (a table inside a cell keeps its own)."""
+    return next(part.iterancestors("table"), None)
+
+
+def _is_layout_table(table: Any) -> bool:
+    return any(
+        _BLOCK_IN_CELL(cell) or _TEXT_LENGTH(cell) > _LAYOUT_CELL_TEXT
+        for cell in table.iter("td", "th")
+    )
+
+
 # -- after trafilatura -------------------------------------------------------------------
 
 _MONTHS = (

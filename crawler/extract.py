@@ -6,7 +6,7 @@ import functools
 import json
 import logging
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -47,6 +47,7 @@ from crawler.boilerplate import (
     clean_lines,
     clean_tree,
     link_texts,
+    unwrap_layout_tables,
 )
 from crawler.template import PageBlocks, drop_template, page_blocks
 
@@ -295,7 +296,51 @@ def _main_lines(
     _strip_unread(work, dropped)
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
-    return clean_lines(_main_text(work, url).split("\n"), anchors, dropped)
+    text = _main_text(work, url)
+    if _has_layout_rows(text) and unwrap_layout_tables(work):
+        text = _unwrapped_if_same(text, _main_text(work, url))
+    return clean_lines(text.split("\n"), anchors, dropped)
+
+
+def _has_layout_rows(text: str) -> bool:
+    """Whether trafilatura's text has a table row with a cell as long as a paragraph or
+    more: a table that lays out the page, read as data (see unwrap_layout_tables)."""
+    return any(len(cell) > _LAYOUT_CELL for cell in _table_cells(text))
+
+
+def _table_cells(text: str) -> list[str]:
+    rows = (line.strip() for line in text.split("\n"))
+    return [cell.strip() for row in rows if row.startswith("|") for cell in row.split(" | ")]
+
+
+def _unwrapped_if_same(text: str, unwrapped: str) -> str:
+    """The text read with layout tables unwrapped, if it is a part of the same text.
+
+    Unwrapping should only split the table's cells into boxes. On pages whose article
+    sits in bare text between <br>s, trafilatura's precision mode finds no paragraphs
+    in the boxes and falls back on whatever has them, often the imprint in the footer:
+    then the table's reading, however cluttered, is kept. Two tests: the words of the
+    new text were (nearly) all in the old one, and it keeps the start of the longest
+    cell, where the article is.
+    """
+    words = _words(unwrapped)
+    if sum((words & _words(text)).values()) < _SAME_WORDS * words.total():
+        return text
+    start = _words(max(_table_cells(text), key=len)[:_CELL_START])
+    if sum((start & words).values()) < _SAME_WORDS_START * start.total():
+        return text
+    return unwrapped
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(_WORD.findall(text.lower()))
+
+
+_WORD = re.compile(r"\w+")
+_LAYOUT_CELL = 300  # characters: longer than a headline with its date
+_SAME_WORDS = 0.8
+_CELL_START = 300
+_SAME_WORDS_START = 0.5
 
 
 # What trafilatura never reads as text (its tree_cleaning deletes these), deleted from the

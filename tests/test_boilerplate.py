@@ -14,7 +14,7 @@ import lxml.html
 import pytest
 import trafilatura
 
-from crawler.boilerplate import Dropped, SiteRules, clean_lines
+from crawler.boilerplate import Dropped, SiteRules, clean_lines, unwrap_layout_tables
 from crawler.extract import Extracted, Site, extract_article
 from crawler.topics import Topic, classify, load_topic
 
@@ -437,3 +437,62 @@ def test_a_teaser_list_of_rubrics_headlines_excerpts_and_dates_goes_whole() -> N
 )
 def test_metadata_and_promo_lines(line: str) -> None:
     assert clean_lines([SHELTER[0], line], set(), []) == [SHELTER[0]]
+
+
+# -- tables that lay out the page ------------------------------------------------------------
+
+
+def layout_table_page() -> bytes:
+    """An old-style page: a menu cell and a cell holding the article, then teasers."""
+    teasers = "".join(
+        f'<a href="/news/{i}"><b>{escape(headline)}</b></a> {escape(excerpt)}<br>'
+        for i, (headline, excerpt) in enumerate(
+            (
+                (
+                    "Синоптики попередили про ожеледицю на дорогах області",
+                    "Вночі похолодає до мінус восьми, вдень на трасах можлива ожеледиця.",
+                ),
+                (
+                    "У Коростені відкрили новий пункт незламності",
+                    "Пункт працює цілодобово: тут можна зігрітися й зарядити телефон.",
+                ),
+                (
+                    "Обласна лікарня отримала новий апарат МРТ",
+                    "Обладнання передали партнери, перші пацієнти пройдуть обстеження за тиждень.",
+                ),
+            )
+        )
+    )
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in SHELTER)
+    return f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>Укриття | Житомир.Інфо</title></head><body>
+<table width="100%"><tr>
+<td width="180"><a href="/">Головна</a><br><a href="/news">Новини</a></td>
+<td><h1>У Житомирі відремонтували укриття в гімназії</h1>{paragraphs}
+<b>Останні новини</b><br>{teasers}</td>
+</tr></table></body></html>""".encode()
+
+
+def test_a_table_that_lays_out_the_page_is_read_as_boxes() -> None:
+    html = layout_table_page()
+    assert trafilatura_text(html).startswith("| "), "trafilatura reads it as data"
+    text, _ = newsmon(html)
+    assert text.split("\n")[-len(SHELTER) :] == list(SHELTER)
+    assert "ожеледицю" not in text
+    assert "Головна" not in text
+
+
+def test_data_tables_stay_tables() -> None:
+    data = (
+        "<table><tr><td>Житомир</td><td>12 укриттів</td></tr>"
+        "<tr><td>Коростень</td><td>4</td></tr></table>"
+    )
+    long_cell = "<td>" + " ".join(SHELTER) + "</td>"
+    html = f"""<html><body>{data}
+<table id="layout"><tr>{long_cell}<td><p>Меню</p>{data}</td></tr></table></body></html>"""
+    tree = lxml.html.fromstring(html)
+    assert unwrap_layout_tables(tree) == 1
+    assert [t.get("id") for t in tree.iter("table")] == [None, None]  # both data tables
+    layout = tree.get_element_by_id("layout")
+    assert layout.tag == "div"
+    assert {e.tag for e in layout.iterdescendants()} == {"div", "p", "table", "tr", "td"}

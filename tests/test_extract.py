@@ -363,3 +363,16 @@ def test_asides_and_footers_are_left_out_first_and_explained() -> None:
     rules = {d.rule: d.text for d in dropped}
     assert rules["<aside>"].startswith("Читайте також Зеленський провів нараду")
     assert rules["<footer>"] == "© 2025 Новини Полісся. Усі права захищено."
+
+
+def test_a_layout_table_is_unwrapped_only_to_split_the_same_text() -> None:
+    article_cell = f"{TITLE} {' '.join(PARAGRAPHS)} Читайте також: інші новини області"
+    read_as_data = f"| Головна Новини | {article_cell} |\n© 2025 Новини Полісся. Редакція"
+    split = "\n".join((TITLE, *PARAGRAPHS))
+    assert extract._unwrapped_if_same(read_as_data, split) == split
+    # a reading that fell back on the footer keeps none of the article's cell
+    footer = "© 2025 Новини Полісся. Редакція"
+    assert extract._unwrapped_if_same(read_as_data, footer) == read_as_data
+    # nor does a reading that found another text altogether
+    other = "Зовсім інший текст про погоду на вихідних у Житомирі та області, дощ і вітер."
+    assert extract._unwrapped_if_same(read_as_data, other) == read_as_data
