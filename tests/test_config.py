@@ -125,6 +125,11 @@ def test_no_endpoint_is_excluded_or_mistaken_for_an_article(shipped) -> None:
         ("hromadske-uk", "https://hromadske.ua/posts/123456-some-slug", True),
         ("hromadske-uk", "https://hromadske.ua/ru/posts/123456-some-slug", False),
         ("tsn-uk", "https://tsn.ua/ru/ukrayina/some-slug-2712345.html", False),
+        # Ekonomichna Pravda's URLs before and since its 2025 redesign; not its sections.
+        ("epravda-uk", "https://www.epravda.com.ua/news/2024/05/3/713313/", True),
+        ("epravda-uk", "https://epravda.com.ua/finances/yak-zminyatsya-taryfy-813313/", True),
+        ("epravda-uk", "https://epravda.com.ua/finances/", False),
+        ("epravda-uk", "https://epravda.com.ua/finances/page-2/", False),
     ],
 )
 def test_shipped_patterns_pick_the_right_edition(
