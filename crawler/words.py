@@ -88,11 +88,18 @@ def script_languages(word: str, language: str | None = None) -> tuple[str, ...]:
 
 def token(word: str, language: str | None) -> str:
     """The index token of one normalised word of an article in ``language``."""
-    return _analyse(script_languages(word, language or "uk")[0], word)[0]
+    return _word_entry(word, language or "uk")[0]
 
 
 # ~300 bytes an entry: about 30 MB per process when full, the words of many thousand articles.
 @lru_cache(maxsize=100_000)
+def _word_entry(word: str, language: str) -> tuple[str, tuple[str, ...]]:
+    # The cache is keyed by the article's language, not the analyser, so that a word's
+    # script is tested once, not at each of its occurrences (a third of the time of
+    # indexing an article went to those three regular expressions).
+    return _analyse(script_languages(word, language)[0], word)
+
+
 def _analyse(analyser: str, word: str) -> tuple[str, tuple[str, ...]]:
     """(token, compound heads) of one word: heads are the last parts of its lemmas that
     are dictionary lemmas themselves (військовополонених → полонений)."""
@@ -139,13 +146,6 @@ def _tokens(text: str, language: str | None, compounds: set[tuple[str, str]]) ->
         for head in heads:
             compounds.add((head, tok))
     return " ".join(out)
-
-
-@lru_cache(maxsize=100_000)
-def _word_entry(word: str, language: str) -> tuple[str, tuple[str, ...]]:
-    # A word's script is tested once, not at each of its occurrences (a third of the
-    # time of indexing an article went to those three regular expressions).
-    return _analyse(script_languages(word, language)[0], word)
 
 
 @lru_cache(maxsize=100_000)
