@@ -47,6 +47,7 @@ from crawler.boilerplate import (
     clean_lines,
     clean_tree,
     link_texts,
+    shield_body,
     unwrap_layout_tables,
 )
 from crawler.template import PageBlocks, drop_template, page_blocks
@@ -296,6 +297,7 @@ def _main_lines(
     _strip_unread(work, dropped)
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
+    shield_body(work)
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))

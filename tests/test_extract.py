@@ -4,9 +4,12 @@ import gzip
 import json
 import random
 
+import lxml.html
 import pytest
+import trafilatura
 
 from crawler import extract
+from crawler.boilerplate import shield_body
 from crawler.extract import Extracted, Skipped, decode_html, extract_article
 
 URL = "https://polissia.example.ua/news/2025/12/09/obmin-12"
@@ -342,7 +345,6 @@ def test_a_one_sentence_flash_is_an_article() -> None:
 def test_elements_get_one_class_chosen_in_c() -> None:
     # crawler.extract sets it on trafilatura's parser: lxml.html's per-element Python
     # callback cost 8 % of the extraction time.
-    import trafilatura
     from lxml.html import HtmlElement
 
     html = page().replace(
@@ -376,3 +378,57 @@ def test_a_layout_table_is_unwrapped_only_to_split_the_same_text() -> None:
     # nor does a reading that found another text altogether
     other = "Зовсім інший текст про погоду на вихідних у Житомирі та області, дощ і вітер."
     assert extract._unwrapped_if_same(read_as_data, other) == read_as_data
+
+
+PARTNERS = "".join(
+    f"<div>Новини партнерів: у {town} відкрили каток, вхід вільний для всіх охочих до кінця "
+    "січня, повідомляє міська рада; ковзани можна взяти напрокат біля входу.</div>"
+    for town in ("Житомирі", "Коростені", "Овручі", "Малині")
+)
+
+
+def bare_page(body_class: str, box: str = "div") -> str:
+    """An article whose body box is named only by its class (no <article>, no <main>),
+    and partners' teasers, a third of the text, that trafilatura reads when it has
+    pruned the body."""
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>{TITLE}</title></head><body>
+<div class="page"><h1>{TITLE}</h1>
+<{box} class="{body_class}">{body}</{box}>
+<div class="partners">{PARTNERS}</div>
+</div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "body_class",
+    [
+        "text _reachbanner_ _ga1_on_",
+        "story-text toolbar-offset",
+        "story-meta-body",
+        "entry tags-inline",
+    ],
+)
+def test_a_body_named_like_boilerplate_is_still_read(body_class: str) -> None:
+    # trafilatura alone prunes these bodies for "banner", "bar", "meta" and "tags" in their class
+    plain = trafilatura.extract(bare_page(body_class), favor_precision=True) or ""
+    assert PARAGRAPHS[1] not in plain
+    result = article(bare_page(body_class).encode())
+    assert all(p in result.text for p in PARAGRAPHS)
+
+
+def test_the_shield_drops_only_the_names_trafilatura_prunes_by() -> None:
+    tree = lxml.html.fromstring(bare_page("text _reachbanner_ bbtext"))
+    shield_body(tree)
+    (box,) = tree.xpath("//div[count(p) = 3]")
+    assert box.get("class") == "text bbtext"
+
+
+def test_a_footer_with_the_most_prose_is_not_shielded() -> None:
+    imprint = " ".join(PARAGRAPHS * 2)  # an imprint longer than the article, in the footer
+    html = bare_page("text").replace(
+        "</div></body>", f'</div><div class="footer-banner"><p>{imprint}</p></div></body>'
+    )
+    tree = lxml.html.fromstring(html)
+    shield_body(tree)
+    assert tree.xpath("//div[@class='footer-banner']")
