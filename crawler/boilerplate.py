@@ -270,6 +270,27 @@ def clean_tree(tree: Any, url: str, dropped: list[Dropped]) -> None:
         return
     _drop_marked_blocks(body, dropped)
     _drop_link_dense(body, url, dropped)
+    _drop_counters(body, dropped)
+
+
+def _drop_counters(body: Any, dropped: list[Dropped]) -> None:
+    """Comment, like and view counters set inside paragraphs: a bare number that would
+    run into the paragraph's first word ("0Жительница"), hiding it from search and flags.
+
+    Only a number named like a counter and written against the next word: a number in
+    the text ("<b class="count">95</b> захисників") is followed by a space.
+    """
+    for counter in _NUMBERS_IN_PARAGRAPHS(body):
+        names = " ".join(counter.get(name, "") for name in ("class", "id", "title"))
+        if _COUNTER_NAME.search(names) and (counter.tail or "")[:1].isalpha():
+            _drop(counter, "counter", dropped)
+
+
+_NUMBERS_IN_PARAGRAPHS = etree.XPath(
+    ".//p//*[self::a or self::span or self::b][normalize-space()]"
+    "[translate(normalize-space(), '0123456789', '') = '']"
+)
+_COUNTER_NAME = re.compile(r"comment|count|like|view|share|rating|коммент|комент", re.IGNORECASE)
 
 
 def _drop_marked_blocks(body: Any, dropped: list[Dropped]) -> None:

@@ -236,6 +236,28 @@ def test_a_comment_count_above_the_article_leaves_the_article_alone() -> None:
     assert all(p in text for p in SHELTER)
 
 
+@pytest.mark.parametrize(
+    "counter",
+    [
+        '<a class="article-commented-link comments_count" title="Оставить комментарий">0</a>',
+        '<span class="likes">12</span>',
+        '<span title="Коментарі">3</span>',
+    ],
+)
+def test_a_counter_inside_each_paragraph_is_left_out(counter: str) -> None:
+    html = page().replace(b'<p class="_p1x9">', f'<p class="_p1x9">{counter}'.encode())
+    assert any(line[0].isdigit() for line in trafilatura_text(html).splitlines() if line)
+    text, dropped = newsmon(html)
+    assert text.splitlines()[:4] == list(SHELTER)
+    assert any(d.rule == "counter" for d in dropped)
+
+
+def test_a_number_in_a_paragraph_stays() -> None:
+    html = page(EXCHANGE).replace(b"95 ", b'<b class="count">95</b> ')
+    text, _ = newsmon(html)
+    assert EXCHANGE[0] in text
+
+
 # -- prompts, notices and controls --------------------------------------------------------
 
 
