@@ -166,6 +166,8 @@ _RELATED_HEADING = (
     "|еще новости|ещё новости|лента новостей|новости дня|новости компаний|публикации|видео дня"
     "|самые популярные новости наших партнеров|новости сми2|интересное|ссылки по теме"
     "|читайте в этом разделе|статьи по разделам|другие новости по теме|новости раздела"
+    "|другие новости по этой теме|новости по этой теме|материалы по этой теме"
+    "|інші новини на цю тему|новини на цю тему|матеріали на цю тему"
     "|последние новости раздела|в разделе|посилання на тему|інші новини розділу"
     # en
     "|related articles|related news|related stories|related content|related coverage"
@@ -422,8 +424,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def _heads_section(box: Any, heading: Any, rule: str) -> bool:
-    if box.find(".//h1") is not None:
-        return False  # the article's own column
+    if any(h1 is not heading for h1 in box.iter("h1")):
+        return False  # the article's own column (some sites head their lists with <h1>s too)
     return rule != "related heading" or _mostly_links(box, heading)
 
 
@@ -465,18 +467,23 @@ def _mostly_links(element: Any, heading: Any) -> bool:
         length = len(_squash(a.text_content()))
         linked += length
         headlines += length >= _HEADLINE
-    prose = [len(t.strip()) for t in _PROSE_TEXTS(element)]
+    prose = [t.strip() for t in _PROSE_TEXTS(element)]
     if not prose:
         return linked >= 0.5 * text or (headlines >= 2 and text - linked <= _EXCERPT * headlines)
+    # Excerpts cut off mid-sentence ("…в газете...") are a teaser list's own mark, and
+    # sites that cut them at 250 characters add a date, an author and counters besides.
+    cut = all(t.endswith(("...", "…")) for t in prose)
+    excerpt = _CUT_EXCERPT if cut else _EXCERPT
     return (
         headlines >= max(2, len(prose))
-        and max(prose) <= _EXCERPT
-        and text - linked <= _EXCERPT * headlines
+        and max(map(len, prose)) <= excerpt
+        and text - linked <= excerpt * headlines
     )
 
 
 _HEADLINE = 25  # characters of a link's text that make it a headline, not a menu item
 _EXCERPT = 250  # characters of excerpt, date and counters a teaser may have besides its link
+_CUT_EXCERPT = 320
 
 
 def _drop_link_dense(body: Any, url: str, dropped: list[Dropped]) -> None:

@@ -168,6 +168,38 @@ def test_block_headed_as_other_articles(heading: str) -> None:
     assert any(d.text == heading for d in dropped)
 
 
+AGGREGATED = """<div class="_nl"><h1>Другие новости по этой теме</h1>{items}</div>"""
+AGGREGATED_ITEM = """<div class="_ni"><h2><a href="/news/detail/id/{i}/">{headline}</a></h2>
+<p><span class="url">{source}:</span> <span class="text">{excerpt}...</span></p>
+<div class="_il"><span>Сегодня в 14:57</span> <span>YDAB11</span> <span>177</span>
+<span>203</span> <span>8</span></div></div>"""
+CUT_EXCERPTS = (
+    (
+        "Обмен пленными между Украиной и Россией отложен",
+        "Стороны не смогли договориться о списках, сообщил источник, знакомый с ходом "
+        "переговоров; по его словам, вопрос о гражданских, удерживаемых в колониях на "
+        "оккупированных территориях, остаётся главным препятствием, а следующая встреча "
+        "назначена на",
+    ),
+    (
+        "Омбудсман рассказал о пленных из Мариуполя",
+        "По данным омбудсмана, в плену остаются тысячи защитников города, а Красный Крест "
+        "до сих пор не получил доступа к местам их содержания; родственники пленных "
+        "собираются провести акцию у здания представительства организации в",
+    ),
+)
+
+
+def test_aggregator_list_headed_by_an_h1_with_cut_excerpts() -> None:
+    """newsland.ru: other outlets' teasers, each an excerpt cut at 250 characters."""
+    items = "".join(
+        AGGREGATED_ITEM.format(i=i, headline=h, source=src, excerpt=e)
+        for i, ((h, e), src) in enumerate(zip(CUT_EXCERPTS, ("lenta.ru", "rg.ru"), strict=True))
+    )
+    html = page(after=AGGREGATED.format(items=items))
+    assert_left_out(html, "lenta.ru: Стороны не смог", "related heading")
+
+
 def test_teaser_card_inside_the_article() -> None:
     card = (
         '<a class="_c7v2 block" href="/news/2025/12/08/polon"><p class="_h9">Родини '
