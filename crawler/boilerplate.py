@@ -809,6 +809,7 @@ def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped])
     rules = [_line_rule(_cells(line), anchors) for line in lines]
     _before_read_more(lines, rules)
     _after_headings(lines, rules)
+    _around_imprint(lines, rules)
     for i, rule in enumerate(rules):
         if rule == "linked line" and not _in_link_run(rules, i):
             rules[i] = None  # one linked line inside prose: a link the article makes
@@ -831,6 +832,38 @@ def _after_headings(lines: list[str], rules: list[str | None]) -> None:
             rules[i] = rules[i] or "related heading"
         else:
             in_list = False
+
+
+def _around_imprint(lines: list[str], rules: list[str | None]) -> None:
+    """The contact lines next to a copyright or legal line are the rest of the imprint
+    ("Телефон редакции: …", "Факс: …", "E-mail: …", "Учредитель: …").
+
+    Only next to one: a hotline's number or an e-mail address that ends an article, with
+    no registration or copyright line beside it, stays.
+    """
+    for i, rule in enumerate(rules):
+        if rule != "copyright or legal line":
+            continue
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(lines) and (rules[j] is not None or _is_contact(lines[j])):
+                rules[j] = rules[j] or "imprint"
+                j += step
+
+
+def _is_contact(line: str) -> bool:
+    text = _squash(line.strip("|- "))
+    return len(text) <= _CONTACT_MAX and bool(_CONTACT_RE.search(_lower(text)))
+
+
+_CONTACT_MAX = 200
+_CONTACT_RE = re.compile(
+    r"\b(?:тел|телефон\w*|факс|fax|phone|tel|e-?mail|icq|skype)\b|@[\w.-]+\.\w+"
+    r"|\b(?:адрес\w*|address)\b|учредител|засновник|издатель|видавець"
+    r"|главн\w+ редактор|головн\w+ редактор|шеф-редактор|editor-in-chief"
+    r"|распространяется|розповсюджується|редакция не несет|редакція не несе"
+    r"|\+?\d[\d ()-]{7,}\d"
+)
 
 
 def _headline_like(line: str) -> bool:

@@ -340,6 +340,33 @@ def test_prompts_notices_and_imprint(markup: str, needle: str, rule: str) -> Non
     assert_left_out(page(after=markup), needle, rule)
 
 
+IMPRINT = (
+    "Телефон редакції: +380 (412) 22-33-44",
+    "E-mail: news@zhytomyr.example.ua",
+    "© 2025 Житомир.Інфо. Усі права захищено.",
+    "Засновник: ТОВ «Житомир Медіа», головний редактор Олена Коваль",
+)
+HOTLINE = (
+    "Родини полонених можуть звернутися на гарячу лінію Координаційного штабу.",
+    "Телефон: 0 800 300 529",
+    "E-mail: info@koordshtab.example.ua",
+)
+
+
+def test_contact_lines_beside_a_copyright_line_go_with_it() -> None:
+    imprint = '<div class="_b9">' + "".join(f"<p>{line}</p>" for line in IMPRINT) + "</div>"
+    html = page(after=imprint)
+    assert "Телефон редакції" in trafilatura_text(html)
+    text, dropped = newsmon(html)
+    assert text.splitlines() == list(SHELTER)
+    assert {d.rule for d in dropped if "Телефон" in d.text or "E-mail" in d.text} == {"imprint"}
+
+
+def test_contacts_that_end_an_article_stay() -> None:
+    text, _ = newsmon(page((*EXCHANGE, *HOTLINE)))
+    assert text.splitlines() == [*EXCHANGE, *HOTLINE]
+
+
 def test_photo_gallery_navigation() -> None:
     gallery = (
         '<div class="_g0"><p class="_g1">Попереднє фото</p><p class="_g2">3 / 12</p>'
