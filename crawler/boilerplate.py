@@ -504,7 +504,10 @@ def _drop_link_dense(body: Any, url: str, dropped: list[Dropped]) -> None:
             if not isinstance(tag, str) or tag in _NO_TEXT:
                 continue
             if child in prose:
-                stack.append(child)
+                if tag in _CONTAINERS and _is_excerpt_card(child, url):
+                    _drop(child, "teaser link", dropped)
+                else:
+                    stack.append(child)
                 continue
             links = _COUNT_LINKS(child)
             if parent in prose and links and _is_box(child) and _is_teaser(child, url):
@@ -534,6 +537,28 @@ def _is_teaser(element: Any, url: str) -> bool:
 
 
 _TEASER_WORDS = 4
+
+
+def _is_excerpt_card(element: Any, url: str) -> bool:
+    """A card with an excerpt of another page of the site: its headline (or image) and a
+    closing "Читать новость..." link both lead there, and nothing else does.
+
+    The headline link keeps a long article that ends in a link to its next page safe.
+    """
+    links = [a for a in element.iter("a") if a.get("href")]
+    if len(links) < 2:
+        return False
+    targets = {urljoin(url, a.get("href")).split("#")[0] for a in links}
+    if len(targets) != 1 or targets == {url.split("#")[0]}:
+        return False
+    if not _same_site(next(iter(targets)), url):
+        return False
+    texts = [_squash(a.text_content()) for a in links]
+    closing = next((t for t in reversed(texts) if t), "")
+    if len(closing) > 40 or not _READ_MORE_RE.fullmatch(_lower(closing)):
+        return False
+    pairs = zip(links, texts, strict=True)
+    return any(len(t) >= _HEADLINE or a.find(".//img") is not None for a, t in pairs)
 
 
 def _is_box(element: Any) -> bool:
@@ -781,7 +806,9 @@ _LEGAL_RE = re.compile(
 )
 _READ_MORE_RE = re.compile(
     r"(?:читать дальше|читать далее|читать полностью|читати далі|читати більше|читати повністю"
-    r"|подробнее|детальніше|докладніше|смотреть|дивитися|continue reading|далее|далі)" + _TRAILING,
+    r"|подробнее|детальніше|докладніше|смотреть|дивитися|continue reading|далее|далі"
+    r"|читать новость|читать статью|читати новину|читати статтю|read full story"
+    r"|read the full story|read full article)" + _TRAILING,
 )
 _ENDS_READ_MORE = re.compile(
     r"(?:…|\.\.\.)\s*(?:читати більше|читати далі|читать далее|читать дальше|read more"

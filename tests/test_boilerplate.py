@@ -208,6 +208,37 @@ def test_teaser_card_inside_the_article() -> None:
     assert_left_out(page(inside={2: card}), "Родини військовополонених", "teaser link")
 
 
+EXCERPT_CARD = """<div class="_s2"><a href="/news/{slug}"><img src="/i/{slug}.jpg" alt=""></a>
+<a href="/news/{slug}"><strong>{headline}</strong></a><br>{excerpt}.....
+<a href="/news/{slug}">Читати новину...</a></div>"""
+
+
+def test_cards_with_long_excerpts_and_a_read_more_link() -> None:
+    """novostimira.com: "more news" cards whose excerpts are paragraphs long."""
+    cards = "".join(
+        EXCERPT_CARD.format(slug=slug, headline=headline, excerpt=" ".join(paragraphs))
+        for slug, headline, paragraphs in (
+            ("obmin", "Україна повернула з полону 95 захисників", EXCHANGE[:3]),
+            ("shelter", "Укриття в гімназії відремонтували", SHELTER[1:]),
+        )
+    )
+    html = page(EXCHANGE[3:] + SHELTER[:1], after=cards)
+    assert "Україна повернула з російського полону" in trafilatura_text(html)
+    text, dropped = newsmon(html)
+    assert text.splitlines() == [EXCHANGE[3], SHELTER[0]]
+    assert [d.text[:20] for d in dropped if d.rule == "teaser link"][:2] == [
+        "Україна повернула з ",
+        "Укриття в гімназії в",
+    ]
+
+
+def test_an_article_that_ends_in_a_link_to_its_next_page_stays() -> None:
+    page_2 = "/news/2025/12/09/ukryttia?page=2"
+    next_page = f'<p class="_p1x9"><a href="{page_2}">2</a> <a href="{page_2}">Читати далі</a></p>'
+    text, _ = newsmon(page(inside={4: next_page}))
+    assert text.splitlines()[:4] == list(SHELTER)
+
+
 def test_table_of_links_inside_the_column() -> None:
     rows = "".join(
         f'<tr><td><a href="/news/{i}">{headline}</a></td><td>{time}</td></tr>'
