@@ -837,6 +837,7 @@ def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped])
     _before_read_more(lines, rules)
     _after_headings(lines, rules)
     _around_imprint(lines, rules)
+    _cut_excerpt_runs(lines, rules)
     for i, rule in enumerate(rules):
         if rule == "linked line" and not _in_link_run(rules, i):
             rules[i] = None  # one linked line inside prose: a link the article makes
@@ -876,6 +877,28 @@ def _around_imprint(lines: list[str], rules: list[str | None]) -> None:
             while 0 <= j < len(lines) and (rules[j] is not None or _is_contact(lines[j])):
                 rules[j] = rules[j] or "imprint"
                 j += step
+
+
+def _cut_excerpt_runs(lines: list[str], rules: list[str | None]) -> None:
+    """Three or more lines in a row that each stop short with an ellipsis are excerpts
+    of other articles ("…поставлен диагноз..."); an article's sentence trails off now
+    and then, not line after line."""
+    start = 0
+    for end in range(len(lines) + 1):
+        if end < len(lines) and _is_cut_excerpt(lines[end]):
+            continue
+        if end - start >= _CUT_RUN:
+            for i in range(start, end):
+                rules[i] = rules[i] or "cut excerpts"
+        start = end + 1
+
+
+def _is_cut_excerpt(line: str) -> bool:
+    text = line.strip()
+    return len(text) <= _CUT_EXCERPT and text.endswith(("...", "…"))
+
+
+_CUT_RUN = 3
 
 
 def _is_contact(line: str) -> bool:

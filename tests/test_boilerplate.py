@@ -239,6 +239,26 @@ def test_an_article_that_ends_in_a_link_to_its_next_page_stays() -> None:
     assert text.splitlines()[:4] == list(SHELTER)
 
 
+def test_a_run_of_cut_excerpts_is_left_out() -> None:
+    """19rus.info: a column of other stories' first lines, each cut off with "..."."""
+    cut = [f"<p>{p[:90].rsplit(' ', 1)[0]}...</p>" for p in (*EXCHANGE[:2], SHELTER[3])]
+    html = page(after='<div class="_r3">' + "".join(cut) + "</div>")
+    assert "Це вже шістдесятий обмін" in trafilatura_text(html)
+    text, dropped = newsmon(html)
+    assert text.splitlines() == list(SHELTER)
+    assert sum(d.rule == "cut excerpts" for d in dropped) == 3
+
+
+def test_speech_that_trails_off_stays() -> None:
+    trailing = (
+        "«Ми чекали його чотирнадцять місяців...",
+        "Щодня дзвонили на гарячу лінію...",
+        "І ось він удома», — каже мати.",
+    )
+    text, _ = newsmon(page((*EXCHANGE, *trailing)))
+    assert text.splitlines() == [*EXCHANGE, *trailing]
+
+
 def test_table_of_links_inside_the_column() -> None:
     rows = "".join(
         f'<tr><td><a href="/news/{i}">{headline}</a></td><td>{time}</td></tr>'
