@@ -537,6 +537,11 @@ def _is_teaser(element: Any, url: str) -> bool:
 
 
 _TEASER_WORDS = 4
+_LAST_LINK = etree.XPath("(.//a[@href][normalize-space()])[last()]")
+
+
+def _is_read_more(text: str) -> bool:
+    return len(text) <= 40 and bool(_READ_MORE_RE.fullmatch(_lower(text)))
 
 
 def _is_excerpt_card(element: Any, url: str) -> bool:
@@ -545,18 +550,16 @@ def _is_excerpt_card(element: Any, url: str) -> bool:
 
     The headline link keeps a long article that ends in a link to its next page safe.
     """
-    links = [a for a in element.iter("a") if a.get("href")]
-    if len(links) < 2:
+    closing = _LAST_LINK(element)  # first, in C: most boxes fail here
+    if not closing or not _is_read_more(_squash(closing[0].text_content())):
         return False
+    links = [a for a in element.iter("a") if a.get("href")]
     targets = {urljoin(url, a.get("href")).split("#")[0] for a in links}
-    if len(targets) != 1 or targets == {url.split("#")[0]}:
+    if len(links) < 2 or len(targets) != 1 or targets == {url.split("#")[0]}:
         return False
     if not _same_site(next(iter(targets)), url):
         return False
     texts = [_squash(a.text_content()) for a in links]
-    closing = next((t for t in reversed(texts) if t), "")
-    if len(closing) > 40 or not _READ_MORE_RE.fullmatch(_lower(closing)):
-        return False
     pairs = zip(links, texts, strict=True)
     return any(len(t) >= _HEADLINE or a.find(".//img") is not None for a, t in pairs)
 
@@ -969,7 +972,7 @@ def _text_rule(text: str, anchors: set[str]) -> str | None:
         return "comments"
     if length <= _INLINE_MAX and _is_read_also(text, anchors):
         return "read-also line"
-    if length <= 40 and _READ_MORE_RE.fullmatch(low):
+    if _is_read_more(text):
         return "read more"
     if length <= _LEGAL_MAX and (_COPYRIGHT_RE.search(low) or _LEGAL_RE.search(low)):
         return "copyright or legal line"
