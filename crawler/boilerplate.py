@@ -284,8 +284,16 @@ def _drop_counters(body: Any, dropped: list[Dropped]) -> None:
     """
     for counter in _NUMBERS_IN_PARAGRAPHS(body):
         names = " ".join(counter.get(name, "") for name in ("class", "id", "title"))
-        if _COUNTER_NAME.search(names) and (counter.tail or "")[:1].isalpha():
+        if _COUNTER_NAME.search(names) and _text_after(counter)[:1].isalpha():
             _drop(counter, "counter", dropped)
+
+
+def _text_after(element: Any) -> str:
+    """The text right after ``element``: its tail, or the text its next sibling opens with."""
+    if element.tail:
+        return element.tail
+    following = element.getnext()
+    return (following.text or "") if following is not None else ""
 
 
 _NUMBERS_IN_PARAGRAPHS = etree.XPath(

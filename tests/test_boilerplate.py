@@ -325,6 +325,7 @@ def test_a_comment_count_above_the_article_leaves_the_article_alone() -> None:
         '<a class="article-commented-link comments_count" title="Оставить комментарий">0</a>',
         '<span class="likes">12</span>',
         '<span title="Коментарі">3</span>',
+        '<a class="comments_count">0</a><span class="_b">',  # before the paragraph's <span>
     ],
 )
 def test_a_counter_inside_each_paragraph_is_left_out(counter: str) -> None:
