@@ -301,7 +301,34 @@ def _main_lines(
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))
-    return clean_lines(text.split("\n"), anchors, dropped)
+    return clean_lines(_rejoined(text.split("\n")), anchors, dropped)
+
+
+def _rejoined(lines: list[str]) -> list[str]:
+    """Lines that trafilatura broke at an inline element, joined again.
+
+    In a box of bare text between <br>s, trafilatura ends a line at each <a> or <b>:
+    "как передает «" / "Интерфакс" / "», Онищенко указал…". A line that opens a quote or
+    bracket and stops, or one that starts with closing punctuation, goes on the line
+    before it; a word split off there would miss a search and break a flag's phrase.
+    """
+    joined: list[str] = []
+    for line in lines:
+        if joined and _broken(joined[-1], line):
+            joined[-1] = joined[-1].rstrip() + line
+            continue
+        joined.append(line)
+    return joined
+
+
+def _broken(line: str, following: str) -> bool:
+    if line.startswith("|") or following.startswith("|"):
+        return False  # table rows: trafilatura's own layout, one row a line
+    return bool(_OPENS.search(line) or _CONTINUES.match(following))
+
+
+_OPENS = re.compile(r"[«„(\[]\s*$")  # not “, which closes a quote in Ukrainian
+_CONTINUES = re.compile(r"[»”),;:\]]")  # not "." or "…": briefs start with "..."
 
 
 def _has_layout_rows(text: str) -> bool:

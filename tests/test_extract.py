@@ -432,3 +432,41 @@ def test_a_footer_with_the_most_prose_is_not_shielded() -> None:
     tree = lxml.html.fromstring(html)
     shield_body(tree)
     assert tree.xpath("//div[@class='footer-banner']")
+
+
+def test_lines_broken_at_inline_links_are_joined() -> None:
+    # ntv.ru: bare text between <br>s, the tail of a box of tags; trafilatura ends a line
+    # at each inline element there
+    quoted = (
+        "Як повідомляє «<a href='https://ukrinform.example.ua'>Укрінформ</a>», з полону "
+        "повернулися ще 12 захисників, серед них двоє цивільних."
+    )
+    said = "<b>Дмитро Лубінець</b>: «Робота над поверненням усіх полонених триває щодня»."
+    tags = (
+        '<div class="d"><ul><li>09.12.2025, 11:42</li></ul><ul class="tags">'
+        '<li><a href="/tema/obmin">Обмін полоненими</a></li>'
+        '<li><a href="/tema/lubinets">Лубінець</a></li></ul></div>'
+    )
+    body = "<br/>\n<br/>\n".join((PARAGRAPHS[0], said, quoted))
+    html = f"""<html><head><meta charset="utf-8"><title>{TITLE}</title></head><body>
+<div class="c_left news"><h1>{TITLE}</h1><div>{tags}{body}</div></div></body></html>"""
+    plain = trafilatura.extract(html, favor_precision=True) or ""
+    assert "Як повідомляє «\nУкрінформ" in plain and "Лубінець\n:" in plain
+    lines = article(html.encode()).text.splitlines()
+    assert (
+        "Як повідомляє «Укрінформ», з полону повернулися ще 12 захисників, серед них двоє "
+        "цивільних." in lines
+    )
+    assert "Дмитро Лубінець: «Робота над поверненням усіх полонених триває щодня»." in lines
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["| Головна | Новини |", ". Сайт"],  # table rows stay rows
+        ["Перший брифінг.", "... Другий брифінг: штаб про обмін."],  # a brief starts with "..."
+        ["Вона сказала: „Ми чекали“", "Наступний абзац."],  # “ closes a Ukrainian quote
+    ],
+)
+def test_lines_that_are_not_broken_stay_apart(lines: list[str]) -> None:
+    assert extract._rejoined(lines) == lines
