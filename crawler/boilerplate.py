@@ -491,7 +491,7 @@ def _mostly_links(element: Any, heading: Any) -> bool:
 
 _HEADLINE = 25  # characters of a link's text that make it a headline, not a menu item
 _EXCERPT = 250  # characters of excerpt, date and counters a teaser may have besides its link
-_CUT_EXCERPT = 320
+_CUT_EXCERPT = 320  # the same, and a line's length, for excerpts cut off with "..."
 
 
 def _drop_link_dense(body: Any, url: str, dropped: list[Dropped]) -> None:
@@ -674,7 +674,7 @@ _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
 # Ukrainian sites (interfax.ru, kp.ru, newsland.ru), and "barrons-article-wrap" holds
 # "bar". The page then yields a teaser, a caption or nothing. The box that holds the most
 # paragraph text, and the boxes around it, lose the names that would have it pruned.
-# +0.010 F1 on daniel-ru, +0.006 on scrapinghub, no page worse (bench/extract_quality.py).
+# +0.009 F1 on daniel-ru, +0.005 on scrapinghub, no page worse (bench/extract_quality.py).
 
 _BODY_PROSE = 400  # characters of paragraph text outside links: less is no article body
 # A box named like these is what its name says, whatever its paragraphs: the most prose
@@ -890,6 +890,21 @@ def _around_imprint(lines: list[str], rules: list[str | None]) -> None:
                 j += step
 
 
+def _is_contact(line: str) -> bool:
+    text = _squash(line.strip("|- "))
+    return len(text) <= _CONTACT_MAX and bool(_CONTACT_RE.search(_lower(text)))
+
+
+_CONTACT_MAX = 200
+_CONTACT_RE = re.compile(
+    r"\b(?:тел|телефон\w*|факс|fax|phone|tel|e-?mail|icq|skype)\b|@[\w.-]+\.\w+"
+    r"|\b(?:адрес\w*|address)\b|учредител|засновник|издатель|видавець"
+    r"|главн\w+ редактор|головн\w+ редактор|шеф-редактор|editor-in-chief"
+    r"|распространяется|розповсюджується|редакция не несет|редакція не несе"
+    r"|\+?\d[\d ()-]{7,}\d"
+)
+
+
 def _cut_excerpt_runs(lines: list[str], rules: list[str | None]) -> None:
     """Three or more lines in a row that each stop short with an ellipsis are excerpts
     of other articles ("…поставлен диагноз..."); an article's sentence trails off now
@@ -910,21 +925,6 @@ def _is_cut_excerpt(line: str) -> bool:
 
 
 _CUT_RUN = 3
-
-
-def _is_contact(line: str) -> bool:
-    text = _squash(line.strip("|- "))
-    return len(text) <= _CONTACT_MAX and bool(_CONTACT_RE.search(_lower(text)))
-
-
-_CONTACT_MAX = 200
-_CONTACT_RE = re.compile(
-    r"\b(?:тел|телефон\w*|факс|fax|phone|tel|e-?mail|icq|skype)\b|@[\w.-]+\.\w+"
-    r"|\b(?:адрес\w*|address)\b|учредител|засновник|издатель|видавець"
-    r"|главн\w+ редактор|головн\w+ редактор|шеф-редактор|editor-in-chief"
-    r"|распространяется|розповсюджується|редакция не несет|редакція не несе"
-    r"|\+?\d[\d ()-]{7,}\d"
-)
 
 
 def _headline_like(line: str) -> bool:
