@@ -314,17 +314,11 @@ def _rejoined(lines: list[str]) -> list[str]:
     """
     joined: list[str] = []
     for line in lines:
-        if joined and _broken(joined[-1], line):
+        if joined and (_OPENS.search(joined[-1]) or _CONTINUES.match(line)):
             joined[-1] = joined[-1].rstrip() + line
             continue
         joined.append(line)
     return joined
-
-
-def _broken(line: str, following: str) -> bool:
-    if line.startswith("|") or following.startswith("|"):
-        return False  # table rows: trafilatura's own layout, one row a line
-    return bool(_OPENS.search(line) or _CONTINUES.match(following))
 
 
 _OPENS = re.compile(r"[«„(\[]\s*$")  # not “, which closes a quote in Ukrainian

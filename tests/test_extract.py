@@ -463,7 +463,6 @@ def test_lines_broken_at_inline_links_are_joined() -> None:
 @pytest.mark.parametrize(
     "lines",
     [
-        ["| Головна | Новини |", ". Сайт"],  # table rows stay rows
         ["Перший брифінг.", "... Другий брифінг: штаб про обмін."],  # a brief starts with "..."
         ["Вона сказала: „Ми чекали“", "Наступний абзац."],  # “ closes a Ukrainian quote
     ],
