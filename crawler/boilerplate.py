@@ -26,6 +26,7 @@ from trafilatura.xpaths import (
     OVERALL_DISCARD_XPATH,
     PRECISION_DISCARD_XPATH,
     REGEXP_NS,
+    REMOVE_COMMENTS_XPATH,
     TEASER_DISCARD_XPATH,
 )
 
@@ -682,23 +683,47 @@ _BODY_PROSE = 400  # characters of paragraph text outside links: less is no arti
 _STRUCTURAL = re.compile(r"footer|comment|nav|menu", re.IGNORECASE)
 _NAME_PRUNED = [
     etree.XPath(xpath.path.replace(".//*", "self::*", 1), namespaces={"re": REGEXP_NS})
-    for xpath in (OVERALL_DISCARD_XPATH[0], TEASER_DISCARD_XPATH[0], PRECISION_DISCARD_XPATH[1])
+    for xpath in (
+        OVERALL_DISCARD_XPATH[0],
+        TEASER_DISCARD_XPATH[0],
+        PRECISION_DISCARD_XPATH[1],
+        REMOVE_COMMENTS_XPATH[0],
+    )
 ]
 
 
-def shield_body(tree: Any) -> None:
+def shield_body(tree: Any, headline: str = "") -> None:
     """Strip, from the article body's box and its ancestors, the class names and ids for
-    which trafilatura would delete them."""
+    which trafilatura would delete them.
+
+    A box named like a footer or comments is left alone, unless it holds the page's
+    ``headline`` before the body: then it wraps the article, whatever its name
+    (nversia.ru's article sits in "#comments_page_wrapper").
+    """
     box = _body_box(tree)
     if box is None:
         return
     chain = [box, *box.iterancestors()]
-    names = (f"{el.get('class', '')} {el.get('id', '')}" for el in chain)
-    if any(_STRUCTURAL.search(name) for name in names):
-        return
+    for element in chain:
+        name = f"{element.get('class', '')} {element.get('id', '')}"
+        if _STRUCTURAL.search(name) and not _heads_body(element, box, headline):
+            return
     for element in chain:
         if _name_pruned(element):
             _unname(element)
+
+
+def _heads_body(element: Any, box: Any, headline: str) -> bool:
+    """Whether ``element`` shows the page's headline before it reaches ``box``."""
+    if len(headline) < _HEADLINE:
+        return False
+    for inner in element.iter():
+        if inner is box:
+            return False
+        text = (inner.text or "").strip()
+        if len(text) >= _HEADLINE and _squash(text) in headline:
+            return True
+    return False
 
 
 def _body_box(tree: Any) -> Any:

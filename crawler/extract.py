@@ -297,11 +297,20 @@ def _main_lines(
     _strip_unread(work, dropped)
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
-    shield_body(work)
+    shield_body(work, _headline(tree))
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))
     return clean_lines(_rejoined(text.split("\n")), anchors, dropped)
+
+
+def _headline(tree: Any) -> str:
+    """The page's title as its <head> gives it (og:title, else <title>), squashed."""
+    for xpath in ('//meta[@property="og:title"]/@content', "//head/title/text()"):
+        found = tree.xpath(xpath)
+        if found and str(found[0]).strip():
+            return " ".join(str(found[0]).split())
+    return ""
 
 
 def _rejoined(lines: list[str]) -> list[str]:

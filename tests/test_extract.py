@@ -469,3 +469,27 @@ def test_lines_broken_at_inline_links_are_joined() -> None:
 )
 def test_lines_that_are_not_broken_stay_apart(lines: list[str]) -> None:
     assert extract._rejoined(lines) == lines
+
+
+def test_an_article_wrapped_in_a_box_named_comments_is_read() -> None:
+    # nversia.ru: the headline and the body sit in "#comments_page_wrapper", which
+    # trafilatura deletes as a comment section; the page then yields its teasers
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>{TITLE} | Новини Полісся</title></head><body>
+<div id="center"><div id="comments_page_wrapper"><div class="date">09.12.2025 | 17:17</div>
+<div class="name">{TITLE}</div><div class="text">{body}</div></div>
+<div class="columns">{PARTNERS}</div></div></body></html>"""
+    plain = trafilatura.extract(html, favor_precision=True, include_comments=False) or ""
+    assert PARAGRAPHS[1] not in plain
+    assert all(p in article(html.encode()).text for p in PARAGRAPHS)
+
+
+def test_comments_longer_than_the_article_stay_out() -> None:
+    comments = "".join(
+        f"<p>{name}: {p}</p>" for name, p in zip(("Олег", "Ірина"), PARAGRAPHS * 2, strict=False)
+    )
+    comments += "".join(f"<p>Гість: {p}</p>" for p in PARAGRAPHS)
+    html = page().replace("</article>", f'</article><div id="comments">{comments}</div>')
+    text = article(html.encode()).text
+    assert PARAGRAPHS[0] in text and "Гість:" not in text and "Олег:" not in text
