@@ -122,6 +122,11 @@ def assert_left_out(html: bytes, boilerplate: str, rule: str) -> list[Dropped]:
             "полону: відео з реабілітаційного центру</a></p>",
             "Як живуть звільнені з полону",
         ),
+        (
+            '<p class="_p1x9">Читайте: <a href="/news/obmin-12">Україна повернула ще 12 '
+            "захисників</a></p>",
+            "Україна повернула ще 12 захисників",
+        ),
     ],
 )
 def test_inline_read_also_line(markup: str, headline: str) -> None:
@@ -385,6 +390,17 @@ def test_a_number_in_a_paragraph_stays() -> None:
             "обов'язкове.</p>",
             "При використанні матеріалів",
             "copyright or legal line",
+        ),
+        (
+            '<p class="_e1">Выделите любой фрагмент прямо в тексте статьи и нажмите '
+            "Ctrl+Insert</p>",
+            "Выделите любой фрагмент",
+            "copyright or legal line",
+        ),
+        (
+            '<p class="_sh">Добавить в закладки и поделиться:</p>',
+            "Добавить в закладки",
+            "notice or control",
         ),
     ],
 )
