@@ -557,12 +557,16 @@ def _is_read_more(text: str) -> bool:
 
 def _is_excerpt_card(element: Any, url: str) -> bool:
     """A card with an excerpt of another page of the site: its headline (or image) and a
-    closing "Читать новость..." link both lead there, and nothing else does.
+    closing "Читать новость..." link, or its comment count, lead there, and nothing else
+    does.
 
     The headline link keeps a long article that ends in a link to its next page safe.
     """
     closing = _LAST_LINK(element)  # first, in C: most boxes fail here
-    if not closing or not _is_read_more(_squash(closing[0].text_content())):
+    if not closing:
+        return False
+    last = _squash(closing[0].text_content())
+    if not (_is_read_more(last) or last.isdigit()):  # "Читать новость...", or "27" comments
         return False
     links = [a for a in element.iter("a") if a.get("href")]
     targets = {urljoin(url, a.get("href")).split("#")[0] for a in links}

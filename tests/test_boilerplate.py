@@ -215,13 +215,25 @@ def test_teaser_card_inside_the_article() -> None:
 
 EXCERPT_CARD = """<div class="_s2"><a href="/news/{slug}"><img src="/i/{slug}.jpg" alt=""></a>
 <a href="/news/{slug}"><strong>{headline}</strong></a><br>{excerpt}.....
-<a href="/news/{slug}">Читати новину...</a></div>"""
+{closing}</div>"""
 
 
-def test_cards_with_long_excerpts_and_a_read_more_link() -> None:
-    """novostimira.com: "more news" cards whose excerpts are paragraphs long."""
+@pytest.mark.parametrize(
+    "closing",
+    [
+        '<a href="/news/{slug}">Читати новину...</a>',  # novostimira.com
+        '<a href="/news/{slug}#comments" class="_c">27</a>',  # tengrinews.kz: comment count
+    ],
+)
+def test_cards_with_long_excerpts_and_a_closing_link(closing: str) -> None:
+    """Cards of "more news" whose excerpts are paragraphs long."""
     cards = "".join(
-        EXCERPT_CARD.format(slug=slug, headline=headline, excerpt=" ".join(paragraphs))
+        EXCERPT_CARD.format(
+            slug=slug,
+            headline=headline,
+            excerpt=" ".join(paragraphs),
+            closing=closing.format(slug=slug),
+        )
         for slug, headline, paragraphs in (
             ("obmin", "Україна повернула з полону 95 захисників", EXCHANGE[:3]),
             ("shelter", "Укриття в гімназії відремонтували", SHELTER[1:]),
