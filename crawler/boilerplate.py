@@ -881,6 +881,7 @@ def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped])
     _after_headings(lines, rules)
     _around_imprint(lines, rules)
     _cut_excerpt_runs(lines, rules)
+    _dates_between_links(lines, rules)
     for i, rule in enumerate(rules):
         if rule == "linked line" and not _in_link_run(rules, i):
             rules[i] = None  # one linked line inside prose: a link the article makes
@@ -979,6 +980,21 @@ def _before_read_more(lines: list[str], rules: list[str | None]) -> None:
             rules[i] = "read more"
         elif rule == "read more" and i > 0 and rules[i - 1] is None and len(lines[i - 1]) <= 500:
             rules[i - 1] = "read more"
+
+
+def _dates_between_links(lines: list[str], rules: list[str | None]) -> None:
+    """A short dated line after a linked line, before another or at the end ("Yтро.ru,
+    раздел Наука и техника, 24 октября 2011"), is the date of a list's headline: the
+    list is one run of links."""
+    last = len(lines) - 1
+    for i in range(1, len(lines)):
+        if rules[i] is not None or rules[i - 1] != "linked line" or len(lines[i]) > _DATED_MAX:
+            continue
+        if (i == last or rules[i + 1] == "linked line") and _FULL_DATE_RE.search(_lower(lines[i])):
+            rules[i] = "linked line"
+
+
+_DATED_MAX = 120
 
 
 def _in_link_run(rules: list[str | None], i: int) -> bool:

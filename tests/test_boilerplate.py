@@ -315,6 +315,18 @@ def test_headline_list_after_links_on_the_topic() -> None:
     assert "Ссылки по теме" not in newsmon(html)[0]
 
 
+def test_headlines_with_their_dates_after_the_article() -> None:
+    """utro.ru: other stories as a linked headline and a dateline each, no heading
+    (read at the lines, as trafilatura hands them over on that site)."""
+    headlines = ("Обмін полоненими відклали", "Омбудсман про полонених з Маріуполя")
+    lines = [*SHELTER]
+    for headline, date in zip(headlines, ("24 жовтня 2025", "19 жовтня 2025"), strict=True):
+        lines += [f"- {headline}", f"Житомир.Інфо, розділ Суспільство, {date}"]
+    dropped: list[Dropped] = []
+    assert clean_lines(lines, set(headlines), dropped) == list(SHELTER)
+    assert [d.rule for d in dropped] == ["linked line"] * 4
+
+
 # -- comments ---------------------------------------------------------------------------
 
 COMMENTS = """<div class="_t1t2">{heading}</div>
