@@ -426,6 +426,16 @@ def test_a_number_in_a_paragraph_stays() -> None:
             "Добавить в закладки",
             "notice or control",
         ),
+        (
+            '<p class="_lg">Щоб залишити коментар, увійдіть або зареєструйтеся.</p>',
+            "Щоб залишити коментар",
+            "copyright or legal line",
+        ),
+        (
+            '<p class="_by">Олена Коваль © Житомир.Інфо</p>',
+            "Олена Коваль ©",
+            "copyright or legal line",
+        ),
     ],
 )
 def test_prompts_notices_and_imprint(markup: str, needle: str, rule: str) -> None:
