@@ -237,11 +237,18 @@ def extract_article(
     if _looks_binary(body):
         return Skipped("binary data")
     html, encoding = decode_html(body, content_type)
+    if not _TAG.search(html):
+        # Said here, not by trafilatura: it logs an ERROR ("parsed tree length: 0") for
+        # every such page, in the daemon's log and on `newsmon extract`'s terminal.
+        return Skipped("not HTML")
     try:
         return _extract(html, encoding, url, min_length, site or Site(), explain)
     except Exception:  # a bug in a parser must cost one page, not the crawl
         log.warning("extraction failed for %s", url, exc_info=True)
         return Skipped("extraction failed")
+
+
+_TAG = re.compile(r"<[a-zA-Z!?/]")
 
 
 def _looks_binary(body: bytes) -> bool:

@@ -197,6 +197,12 @@ def test_empty_page(body: bytes) -> None:
     assert extract_article(body, URL) == Skipped("empty page")
 
 
+def test_plain_text_is_not_html(caplog: pytest.LogCaptureFixture) -> None:
+    body = "\n\n".join(PARAGRAPHS).encode()  # a .txt saved as a page, or a text/plain reply
+    assert extract_article(body, URL) == Skipped("not HTML")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 @pytest.mark.parametrize(
     "body",
     [
