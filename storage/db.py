@@ -126,6 +126,15 @@ class OutboxEntry:
 _OUTBOX_COLUMNS = ", ".join(f.name for f in fields(OutboxEntry))
 
 
+# Run after every new article: the index on (source, pages) (m008) keeps it to the blocks
+# seen on MIN_PAGES pages or more, not the tens of thousands seen on one.
+TEMPLATE_SQL = (
+    "select fingerprint from template_blocks where source = ? and pages >= ?"
+    " and stories >= ? and pages >= ? * ((select max(page) from template_pages"
+    " where source = ?) - first_page + 1)"
+)
+
+
 class Archive:
     """The SQLite archive. One instance per process and thread; opening migrates it."""
 
@@ -481,10 +490,7 @@ class Archive:
     def template(self, source: str) -> frozenset[int]:
         """Fingerprints of the blocks learned as ``source``'s template (crawler/template.py)."""
         rows = self.db.execute(
-            "select fingerprint from template_blocks where source = ? and pages >= ?"
-            " and stories >= ? and pages >= ? * ((select max(page) from template_pages"
-            " where source = ?) - first_page + 1)",
-            [source, tpl.MIN_PAGES, tpl.MIN_STORIES, tpl.MIN_SHARE, source],
+            TEMPLATE_SQL, [source, tpl.MIN_PAGES, tpl.MIN_STORIES, tpl.MIN_SHARE, source]
         )
         return frozenset(row[0] for row in rows)
 

@@ -314,3 +314,11 @@ def m007_stories(db: Database) -> None:
         "create table story_common (anchor text primary key, articles integer not null)"
         " without rowid"
     )
+
+
+@migrations()
+def m008_template_index(db: Database) -> None:
+    # Archive.template() runs after every new article: without this index it read all of
+    # a source's blocks (up to FORGET_AFTER pages' worth, tens of thousands of rows, most
+    # seen on one page); with it, only those seen on MIN_PAGES pages or more.
+    db.table("template_blocks").create_index(["source", "pages"])

@@ -12,7 +12,7 @@ from crawler import template as tpl
 from crawler.boilerplate import Dropped
 from crawler.extract import Extracted, Site, extract_article
 from crawler.template import PageBlocks, fingerprint, page_blocks, same_story
-from storage.db import Archive
+from storage.db import TEMPLATE_SQL, Archive
 
 SOURCE = "polissia-uk"
 PROMO = "Долучайтеся до збору на дрони для бригади: кожна гривня наближає нашу перемогу"
@@ -184,3 +184,10 @@ def test_same_story() -> None:
 
 def test_page_blocks_default_is_empty() -> None:
     assert PageBlocks() == PageBlocks((), ())
+
+
+def test_the_template_is_read_through_its_index(archive: Archive) -> None:
+    # read after every new article: never a scan of all of a source's blocks
+    plan = archive.db.execute(f"explain query plan {TEMPLATE_SQL}", ["s", 5, 3, 0.3, "s"])
+    details = " ".join(row[3] for row in plan)
+    assert "template_blocks USING INDEX idx_template_blocks_source_pages" in details
