@@ -13,11 +13,12 @@ crawler.extract makes (every element one class, chosen in C): about 8 % faster t
 in a process of its own, so the ratio errs against newsmon.
 
 Part 2, a backfill: a local site on 127.0.0.1 serves N article pages made from the
-corpus pages (each made unique) and a sitemap of them; ``newsmon crawl`` archives
-them all with delays off, and a minimal Scrapy spider that only runs
-``trafilatura.extract`` on each page crawls the same site. Both are whole processes,
-timed from start to exit; peak memory is the largest sum of the resident sizes of the
-process and its children, sampled every 50 ms.
+corpus pages (each round through them with its words reordered, so that no page is a
+copy of another; the output says how many were stored as copies all the same) and a
+sitemap of them; ``newsmon crawl`` archives them all with delays off, and a minimal
+Scrapy spider that only runs ``trafilatura.extract`` on each page crawls the same site.
+Both are whole processes, timed from start to exit; peak memory is the largest sum of
+the resident sizes of the process and its children, sampled every 50 ms.
 """
 
 from __future__ import annotations
