@@ -18,7 +18,7 @@ copy of another; the output says how many were stored as copies all the same) an
 sitemap of them; ``newsmon crawl`` archives them all with delays off, and a minimal
 Scrapy spider that only runs ``trafilatura.extract`` on each page crawls the same site.
 Both are whole processes, timed from start to exit; peak memory is the largest sum of
-the resident sizes of the process and its children, sampled every 50 ms.
+the proportional set sizes (Pss) of the process and its children, sampled every 50 ms.
 """
 
 from __future__ import annotations
