@@ -304,7 +304,7 @@ def _main_lines(
     _strip_unread(work, dropped)
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
-    shield_body(work, _headline(tree))
+    shield_body(work, lambda: _headline(tree))
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))
