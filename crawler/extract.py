@@ -47,6 +47,7 @@ from crawler.boilerplate import (
     clean_lines,
     clean_tree,
     link_texts,
+    open_bare_divs,
     shield_body,
     unwrap_layout_tables,
 )
@@ -305,6 +306,7 @@ def _main_lines(
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
     shield_body(work, lambda: _headline(tree))
+    open_bare_divs(work)
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))

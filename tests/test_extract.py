@@ -9,7 +9,7 @@ import pytest
 import trafilatura
 
 from crawler import extract
-from crawler.boilerplate import shield_body
+from crawler.boilerplate import open_bare_divs, shield_body
 from crawler.extract import Extracted, Skipped, decode_html, extract_article
 
 URL = "https://polissia.example.ua/news/2025/12/09/obmin-12"
@@ -438,6 +438,42 @@ def test_a_footer_with_the_most_prose_is_not_shielded() -> None:
     tree = lxml.html.fromstring(html)
     shield_body(tree)
     assert tree.xpath("//div[@class='footer-banner']")
+
+
+def bare_divs_page(second: str) -> str:
+    """news.day.az's shape: an article of sibling <div>s of bare text, lines split by
+    <br>, and more than 250 characters of <p> text elsewhere on the page."""
+    rules = (
+        "Редакція не несе відповідальності за зміст коментарів читачів. Коментарі, що "
+        "містять образи, заклики до насильства або рекламу, видаляються без попередження. "
+    )
+    return f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>{TITLE}</title></head><body>
+<div class="content"><div class="news"><h2>{TITLE}</h2>
+<div>{PARAGRAPHS[0]}{second}</div> <div>{PARAGRAPHS[2]}</div></div></div>
+<div class="rules"><p>{rules * 2}</p></div>
+</body></html>"""
+
+
+def test_bare_divs_split_by_breaks_are_read_whole() -> None:
+    html = bare_divs_page(f"<br><br>{PARAGRAPHS[1]}")
+    # trafilatura keeps the line after the <br> and drops each div's first line
+    plain = trafilatura.extract(html, favor_precision=True) or ""
+    assert PARAGRAPHS[1] in plain
+    assert PARAGRAPHS[0] not in plain and PARAGRAPHS[2] not in plain
+    text = article(html.encode()).text
+    assert all(p in text for p in PARAGRAPHS)
+
+
+def test_bare_divs_without_breaks_are_left_as_they_are() -> None:
+    # cnn.com: one paragraph a div; trafilatura reads those another way
+    tree = lxml.html.fromstring(bare_divs_page(""))
+    before = lxml.html.tostring(tree)
+    open_bare_divs(tree)
+    assert lxml.html.tostring(tree) == before
+    tree = lxml.html.fromstring(bare_divs_page(f"<br>{PARAGRAPHS[1]}"))
+    open_bare_divs(tree)
+    assert [div.text for div in tree.xpath("//div[@class='news']/div")] == [None, None]
 
 
 def test_lines_broken_at_inline_links_are_joined() -> None:
