@@ -622,14 +622,18 @@ _TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 
 # A run of text outside links this long is a paragraph of prose: a box holding one is not
 # a list of links, however many teasers surround it (a short article among "more news").
+# A heading is not prose, however long: a sidebar of columns headed by 130-character
+# headlines (veved.ru) was taken for part of the article and kept.
 _PROSE = 120
+_NOT_PROSE = (
+    "ancestor::a or ancestor::script or ancestor::style or ancestor::h1 or ancestor::h2"
+    " or ancestor::h3 or ancestor::h4 or ancestor::h5 or ancestor::h6"
+)
 _PROSE_TEXTS = etree.XPath(
-    f".//text()[string-length(normalize-space(.)) >= {_PROSE}]"
-    "[not(ancestor::a or ancestor::script or ancestor::style)]"
+    f".//text()[string-length(normalize-space(.)) >= {_PROSE}][not({_NOT_PROSE})]"
 )
 _PROSE_BEFORE = etree.XPath(
-    f"boolean(preceding::text()[string-length(normalize-space(.)) >= {_PROSE}]"
-    "[not(ancestor::a or ancestor::script or ancestor::style)])"
+    f"boolean(preceding::text()[string-length(normalize-space(.)) >= {_PROSE}][not({_NOT_PROSE})])"
 )
 
 

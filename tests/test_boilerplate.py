@@ -14,7 +14,13 @@ import lxml.html
 import pytest
 import trafilatura
 
-from crawler.boilerplate import Dropped, SiteRules, clean_lines, unwrap_layout_tables
+from crawler.boilerplate import (
+    Dropped,
+    SiteRules,
+    clean_lines,
+    clean_tree,
+    unwrap_layout_tables,
+)
 from crawler.extract import Extracted, Site, extract_article
 from crawler.topics import Topic, classify, load_topic
 
@@ -247,6 +253,48 @@ def test_cards_with_long_excerpts_and_a_closing_link(closing: str) -> None:
         "Україна повернула з ",
         "Укриття в гімназії в",
     ]
+
+
+COLUMN_ITEM = """<li><h1 class="_sh"><img src="/i/{slug}.jpg" alt="">{headline}</h1>
+<p><a href="/columns/{slug}">{excerpt}</a></p></li>"""
+
+
+def test_a_sidebar_with_headlines_longer_than_a_line_of_prose() -> None:
+    """veved.ru: a sidebar of links, among them authors' columns, each a headline (in an
+    <h1>, longer than a line of prose) and its excerpt as the link. A headline is not
+    prose: the sidebar goes whole as a link-dense block, not looked into as if it held
+    part of the article."""
+    items = "".join(
+        COLUMN_ITEM.format(slug=slug, headline=headline, excerpt=excerpt)
+        for slug, headline, excerpt in (
+            (
+                "polon",
+                "Голова обласної ради Петро Коваль – про те, чому родини полонених мають "
+                "отримувати виплати щомісяця, а не раз на пів року, як зараз",
+                EXCHANGE[2],
+            ),
+            (
+                "tsiny",
+                "Економіст Андрій Мельник – ціни на пальне зростуть до весни, і "
+                "пояснює, чому уряд не зможе цього зупинити навіть із резервами",
+                SHELTER[1],
+            ),
+        )
+    )
+    popular = "".join(
+        f'<li>1{i}:05 <a href="/news/{i}">Рятувальники розчистили дороги в районі {i}</a></li>'
+        for i in range(16)
+    )
+    sidebar = (
+        f'<div class="_b5"><div class="_c1"><h3><a href="/columns">Колонки</a></h3>'
+        f'<ul>{items}</ul></div><div class="_c2"><ul>{popular}</ul></div></div>'
+    )
+    tree = lxml.html.fromstring(page(outside=sidebar))
+    dropped: list[Dropped] = []
+    clean_tree(tree, URL, dropped)
+    assert [d.text[:7] for d in dropped if d.rule == "link-dense block"] == ["Головна", "Колонки"]
+    assert not tree.xpath("//div[@class='_b5']")
+    assert len(tree.xpath("//p")) == len(SHELTER)
 
 
 def test_an_article_that_ends_in_a_link_to_its_next_page_stays() -> None:
