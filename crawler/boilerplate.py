@@ -923,6 +923,36 @@ _CONTROL_RE = re.compile(
 )
 
 
+_RUBRIC_MAX = 40  # characters of a rubric, breadcrumb or dateline line above the headline
+_HEADLINE_AT = 4  # the headline, if the text has it, is among its first lines
+
+
+def drop_rubrics(
+    lines: list[str], headline: Callable[[], str], dropped: list[Dropped]
+) -> list[str]:
+    """The short lines above the article's headline: the page's rubric, breadcrumbs or
+    dateline ("Новости 24", "//Здоровье", "Сегодня, 15:33 • Новости региона").
+
+    Only when the text opens with a short line and the headline follows within a few
+    lines, each short: an article that opens with prose keeps it. ``headline`` (the
+    page's own, from its <head>) is asked for only then: it reads the page.
+    """
+    if not lines or len(_squash(lines[0])) > _RUBRIC_MAX:
+        return lines
+    title = _squash(headline())
+    if len(title) < _HEADLINE:
+        return lines
+    for top, line in enumerate(lines[:_HEADLINE_AT]):
+        text = _squash(line)
+        if len(text) >= _HEADLINE and (text in title or title in text):
+            for rubric in lines[:top]:
+                dropped.append(Dropped("rubric", _squash(rubric)[:_SAMPLE]))
+            return lines[top:]
+        if len(text) > _RUBRIC_MAX:
+            break
+    return lines
+
+
 def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped]) -> list[str]:
     """Lines of extracted text without the ones that slip through the tree rules.
 

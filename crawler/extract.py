@@ -46,6 +46,7 @@ from crawler.boilerplate import (
     apply_site_rules,
     clean_lines,
     clean_tree,
+    drop_rubrics,
     link_texts,
     open_bare_divs,
     shield_body,
@@ -305,12 +306,15 @@ def _main_lines(
     _strip_unread(work, dropped)
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
-    shield_body(work, lambda: _headline(tree))
+    headline = functools.cache(lambda: _headline(tree))
+    shield_body(work, headline)
     open_bare_divs(work)
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))
-    return clean_lines(_rejoined(text.split("\n")), anchors, dropped)
+    return drop_rubrics(
+        clean_lines(_rejoined(text.split("\n")), anchors, dropped), headline, dropped
+    )
 
 
 def _headline(tree: Any) -> str:

@@ -19,6 +19,7 @@ from crawler.boilerplate import (
     SiteRules,
     clean_lines,
     clean_tree,
+    drop_rubrics,
     unwrap_layout_tables,
 )
 from crawler.extract import Extracted, Site, extract_article
@@ -560,6 +561,41 @@ def test_clean_lines_rules() -> None:
         "read more",
         "empty table row",
     ]
+
+
+def test_a_rubric_and_a_dateline_above_the_headline() -> None:
+    """kp.ru heads every article "Новости 24"; cxid.info puts the time and rubric first."""
+    title = "У Житомирі відремонтували укриття в гімназії"
+    lines = ["Новини 24", "Сьогодні, 10:00 • Новини регіону", title, *SHELTER]
+    dropped: list[Dropped] = []
+    kept = drop_rubrics(lines, lambda: f"{title} | Житомир.Інфо", dropped)
+    assert kept == [title, *SHELTER]
+    assert [(d.rule, d.text) for d in dropped] == [
+        ("rubric", "Новини 24"),
+        ("rubric", "Сьогодні, 10:00 • Новини регіону"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # no headline below: a short first paragraph is the article's
+        ["Увага, тривога!", SHELTER[0], SHELTER[1]],
+        # a long line before the headline: not a rubric
+        ["Новини регіону", SHELTER[0], "У Житомирі відремонтували укриття в гімназії"],
+    ],
+)
+def test_short_lines_not_above_the_headline_stay(lines: list[str]) -> None:
+    dropped: list[Dropped] = []
+    kept = drop_rubrics(lines, lambda: "У Житомирі відремонтували укриття в гімназії", dropped)
+    assert kept == lines and not dropped
+
+
+def test_a_text_that_opens_with_prose_does_not_read_the_headline() -> None:
+    def headline() -> str:
+        raise AssertionError("the page was read for its headline")
+
+    assert drop_rubrics(list(SHELTER), headline, []) == list(SHELTER)
 
 
 def test_a_run_of_linked_lines_goes_and_a_single_one_stays() -> None:
