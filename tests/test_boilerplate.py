@@ -481,6 +481,17 @@ def test_a_number_in_a_paragraph_stays() -> None:
             "copyright or legal line",
         ),
         (
+            '<p class="_lg">Зарегистрируйтесь или войдите, чтобы оставить комментарий '
+            "(сейчас комментариев: 0)</p>",
+            "Зарегистрируйтесь или войдите",
+            "copyright or legal line",
+        ),
+        (
+            '<p class="_lg">Увійдіть, щоб залишити коментар.</p>',
+            "Увійдіть, щоб залишити",
+            "copyright or legal line",
+        ),
+        (
             '<p class="_by">Олена Коваль © Житомир.Інфо</p>',
             "Олена Коваль ©",
             "copyright or legal line",
@@ -700,7 +711,14 @@ def test_a_teaser_list_of_rubrics_headlines_excerpts_and_dates_goes_whole() -> N
 
 @pytest.mark.parametrize(
     "line",
-    ["2 min read", "Переглядів: 1520", "Теги: обмін полоненими, Київщина", "Відео дня"],
+    [
+        "2 min read",
+        "Переглядів: 1520",
+        "Прочтений: 431",
+        "Теги: обмін полоненими, Київщина",
+        "Відео дня",
+        "Більше інформації:",
+    ],
 )
 def test_metadata_and_promo_lines(line: str) -> None:
     assert clean_lines([SHELTER[0], line], set(), []) == [SHELTER[0]]
