@@ -1012,6 +1012,26 @@ def _around_imprint(lines: list[str], rules: list[str | None]) -> None:
             while 0 <= j < len(lines) and (rules[j] is not None or _is_contact(lines[j])):
                 rules[j] = rules[j] or "imprint"
                 j += step
+    _imprint_tail(lines, rules)
+
+
+_IMPRINT = ("copyright or legal line", "imprint")
+_TAIL_LINES = 8  # short lines after an imprint that end the text: the rest of the footer
+_TAIL_LINE = 200
+
+
+def _imprint_tail(lines: list[str], rules: list[str | None]) -> None:
+    """The few short lines that end the text after an imprint are the rest of the page's
+    footer ("Дизайн-макет: …", the hosting provider, a page timer, a disclaimer broken
+    at a <br>), which no phrase marks. Only after two imprint lines or more: one ©
+    line may be a photo's credit inside the article, with more of it below."""
+    last = max((i for i, rule in enumerate(rules) if rule in _IMPRINT), default=0)
+    if last == 0 or rules[last - 1] not in _IMPRINT:
+        return
+    tail = range(last + 1, len(lines))
+    if len(tail) <= _TAIL_LINES and all(len(_squash(lines[j])) <= _TAIL_LINE for j in tail):
+        for j in tail:
+            rules[j] = rules[j] or "imprint"
 
 
 def _is_contact(line: str) -> bool:

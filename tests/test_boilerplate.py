@@ -524,6 +524,27 @@ def test_contact_lines_beside_a_copyright_line_go_with_it() -> None:
     assert {d.rule for d in dropped if "Телефон" in d.text or "E-mail" in d.text} == {"imprint"}
 
 
+FOOTER_TAIL = (
+    "Дизайн-макет: Олег Петренко, Ірина Бондар",
+    "Хостинг – ТОВ «Житомир Нет»",
+    "0,0951 seconds",
+)
+
+
+def test_the_short_lines_that_end_the_page_after_an_imprint_go_with_it() -> None:
+    footer = "".join(f"<p>{line}</p>" for line in (*IMPRINT, *FOOTER_TAIL))
+    html = page(after=f'<div class="_b9">{footer}</div>')
+    assert "Дизайн-макет" in trafilatura_text(html)
+    text, dropped = newsmon(html)
+    assert text.splitlines() == list(SHELTER)
+    assert [d.text for d in dropped if d.rule == "imprint"][-3:] == list(FOOTER_TAIL)
+
+
+def test_short_paragraphs_after_a_photo_credit_stay() -> None:
+    lines = [SHELTER[0], "Фото: © Олена Коваль", "Роботи тривали чотири місяці.", "Так."]
+    assert clean_lines(lines, set(), []) == [SHELTER[0], *lines[2:]]
+
+
 def test_contacts_that_end_an_article_stay() -> None:
     text, _ = newsmon(page((*EXCHANGE, *HOTLINE)))
     assert text.splitlines() == [*EXCHANGE, *HOTLINE]
