@@ -283,12 +283,14 @@ def _drop_counters(body: Any, dropped: list[Dropped]) -> None:
     """Comment, like and view counters set inside paragraphs: a bare number that would
     run into the paragraph's first word ("0Жительница"), hiding it from search and flags.
 
-    Only a number named like a counter and written against the next word: a number in
-    the text ("<b class="count">95</b> захисників") is followed by a space.
+    Only a number named like a counter and written against the next word or a list's
+    dash: a number in the text ("<b class="count">95</b> захисників") is followed by a
+    space.
     """
     for counter in _NUMBERS_IN_PARAGRAPHS(body):
         names = " ".join(counter.get(name, "") for name in ("class", "id", "title"))
-        if _COUNTER_NAME.search(names) and _text_after(counter)[:1].isalpha():
+        after = _text_after(counter)[:1]
+        if _COUNTER_NAME.search(names) and (after.isalpha() or after in _DASHES):
             _drop(counter, "counter", dropped)
 
 
@@ -304,6 +306,7 @@ _NUMBERS_IN_PARAGRAPHS = etree.XPath(
     ".//p//*[self::a or self::span or self::b][normalize-space()]"
     "[translate(normalize-space(), '0123456789', '') = '']"
 )
+_DASHES = ("-", "–", "—")  # "0- <a>headline</a>": a counter before a list of links
 _COUNTER_NAME = re.compile(r"comment|count|like|view|share|rating|коммент|комент", re.IGNORECASE)
 
 
@@ -974,8 +977,10 @@ def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped])
     _cut_excerpt_runs(lines, rules)
     _dates_between_links(lines, rules)
     for i, rule in enumerate(rules):
+        # One linked line inside prose is a link the article makes; one set off as a
+        # list item ("- <headline>") is a list of other stories, however short.
         if rule == "linked line" and not _in_link_run(rules, i):
-            rules[i] = None  # one linked line inside prose: a link the article makes
+            rules[i] = rule if lines[i].lstrip().startswith("- ") else None
     kept = []
     for line, rule in zip(lines, rules, strict=True):
         if rule is None:

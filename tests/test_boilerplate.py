@@ -639,6 +639,30 @@ def test_a_run_of_linked_lines_goes_and_a_single_one_stays() -> None:
     assert [d.rule for d in dropped] == ["linked line", "linked line"]
 
 
+def test_a_single_linked_list_item_goes() -> None:
+    lines = [SHELTER[0], "- Перша новина про обмін полоненими", SHELTER[1]]
+    dropped: list[Dropped] = []
+    assert clean_lines(lines, {"Перша новина про обмін полоненими"}, dropped) == [
+        SHELTER[0],
+        SHELTER[1],
+    ]
+    assert [d.rule for d in dropped] == ["linked line"]
+
+
+def test_a_counter_before_a_paragraph_of_links_goes_with_them() -> None:
+    """rus.ruvr.ru: "0- <headline>" in a paragraph of links inside the article."""
+    links = (
+        '<p class="_p1x9"><a class="comments_count" title="Оставить комментарий">0</a>- '
+        '<strong><a href="/news/obmin">Україна повернула з полону 95 захисників</a></strong>'
+        '<br>- <strong><a href="/news/most">У Житомирі відкрили новий міст</a></strong></p>'
+    )
+    html = page(inside={2: links})
+    assert "0- Україна повернула з полону" in trafilatura_text(html)
+    text, dropped = newsmon(html)
+    assert text.splitlines() == list(SHELTER)
+    assert {d.rule for d in dropped} >= {"counter", "linked line"}
+
+
 # -- site rules ----------------------------------------------------------------------------
 
 
