@@ -307,8 +307,7 @@ def _main_lines(
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
     headline = functools.cache(lambda: _headline(tree))
-    shield_body(work, headline)
-    open_bare_divs(work)
+    open_bare_divs(work, shield_body(work, headline))
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))

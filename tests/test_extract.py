@@ -476,6 +476,36 @@ def test_bare_divs_without_breaks_are_left_as_they_are() -> None:
     assert [div.text for div in tree.xpath("//div[@class='news']/div")] == [None, None]
 
 
+CAPTION = (
+    'Депутати Верховної Ради <a href="/news/rada">проголосували за зняття недоторканності '
+    "та підтримали арешт нардепа</a>."
+)
+
+
+def div_between_paragraphs_page(at: int) -> str:
+    """hromadske.tv: a video's caption, a <div> of bare text, among the paragraphs."""
+    pieces = [f"<p>{p}</p>" for p in PARAGRAPHS]
+    pieces.insert(at, f'<div class="video_youtube">{CAPTION}</div>')
+    return f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>{TITLE}</title></head><body><h1>{TITLE}</h1>
+<div class="text-wrapp">{"".join(pieces)}</div></body></html>"""
+
+
+def test_a_div_of_text_between_paragraphs_is_read() -> None:
+    html = div_between_paragraphs_page(2)
+    caption = "Депутати Верховної Ради проголосували за зняття недоторканності"
+    assert caption not in (trafilatura.extract(html, favor_precision=True) or "")
+    assert caption in article(html.encode()).text
+
+
+def test_a_div_of_text_at_the_edge_of_the_article_is_left_as_it_is() -> None:
+    # a print link, an embed code or a publisher's standards line sits there
+    tree = lxml.html.fromstring(div_between_paragraphs_page(len(PARAGRAPHS)))
+    (box,) = tree.xpath("//div[@class='text-wrapp']")
+    open_bare_divs(tree, box)
+    assert tree.xpath("//div[@class='video_youtube']")
+
+
 def test_lines_broken_at_inline_links_are_joined() -> None:
     # ntv.ru: bare text between <br>s, the tail of a box of tags; trafilatura ends a line
     # at each inline element there
