@@ -1008,6 +1008,7 @@ def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped])
     _around_imprint(lines, rules)
     _cut_excerpt_runs(lines, rules)
     _dates_between_links(lines, rules)
+    _sources_at_the_end(lines, rules)
     for i, rule in enumerate(rules):
         # One linked line inside prose is a link the article makes; one set off as a
         # list item ("- <headline>") is a list of other stories, however short.
@@ -1128,6 +1129,33 @@ def _before_read_more(lines: list[str], rules: list[str | None]) -> None:
             rules[i] = "read more"
         elif rule == "read more" and i > 0 and rules[i - 1] is None and len(lines[i - 1]) <= 500:
             rules[i - 1] = "read more"
+
+
+_SOURCE_RE = re.compile(
+    r"(?:по материалам|по информации|по сообщениям|источник|за матеріалами|за інформацією"
+    r"|за повідомленням|джерело|source)\b"
+)
+_SOURCE_WORDS = 8  # "По материалам ИТАР-ТАСС, РИА Новости": a name or two, not a sentence
+_CLAUSE_RE = re.compile(r",\s+[a-zа-яіїєґё]")  # a comma before a clause, not before a name
+
+
+def _sources_at_the_end(lines: list[str], rules: list[str | None]) -> None:
+    """Attribution lines that end the text ("По материалам РИА Новости", "Источник:
+    meddaily.ru", "SOURCE: Al Jazeera News"), with only boilerplate after them.
+
+    Not one inside the text: Ukrainska Pravda opens its news with "Джерело: …", and
+    "По данным Роспотребнадзора, …" starts a sentence.
+    """
+    i = len(lines) - 1
+    while i >= 0:
+        if rules[i] is None:
+            text = _squash(lines[i])
+            if len(text.split()) > _SOURCE_WORDS or not _SOURCE_RE.match(_lower(text)):
+                return
+            if _CLAUSE_RE.search(text):
+                return  # "За інформацією ДСНС, загиблих немає.": a sentence, not a name
+            rules[i] = "source line"
+        i -= 1
 
 
 def _dates_between_links(lines: list[str], rules: list[str | None]) -> None:

@@ -663,6 +663,21 @@ def test_a_counter_before_a_paragraph_of_links_goes_with_them() -> None:
     assert {d.rule for d in dropped} >= {"counter", "linked line"}
 
 
+def test_attribution_lines_that_end_the_text_go() -> None:
+    lines = [SHELTER[0], SHELTER[1], "За матеріалами Укрінформу", "Переглядів: 1520"]
+    lines += ["Джерело: Житомирська ОВА"]
+    dropped: list[Dropped] = []
+    assert clean_lines(lines, set(), dropped) == [SHELTER[0], SHELTER[1]]
+    assert [d.rule for d in dropped] == ["source line", "date or metadata line", "source line"]
+
+
+def test_attribution_inside_the_text_stays() -> None:
+    # Ukrainska Pravda opens its news with the source; a sentence may start like one
+    lines = ["Джерело: Координаційний штаб", SHELTER[0], "За інформацією штабу, обмін триває."]
+    lines += [SHELTER[1], "За інформацією ДСНС, загиблих немає."]
+    assert clean_lines(lines, set(), []) == lines
+
+
 # -- site rules ----------------------------------------------------------------------------
 
 
