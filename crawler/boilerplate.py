@@ -1001,7 +1001,7 @@ def clean_lines(lines: Iterable[str], anchors: set[str], dropped: list[Dropped])
     "related" heading that look like headlines, the excerpt before a "read more" link, a
     run of lines that are each the text of a link.
     """
-    lines = list(lines)
+    lines = [line for line in lines if line.strip()]  # nor of "\xa0" or tabs alone
     rules = [_line_rule(_cells(line), anchors) for line in lines]
     _before_read_more(lines, rules)
     _after_headings(lines, rules)

@@ -304,6 +304,7 @@ def _main_lines(
     """The lines of the main text, boilerplate left out before and after trafilatura."""
     work = copy.deepcopy(tree)  # the metadata is read from the page as it was served
     _strip_unread(work, dropped)
+    _collapse_newlines(work)
     apply_site_rules(work, rules, dropped)
     clean_tree(work, url, dropped)
     headline = functools.cache(lambda: _headline(tree))
@@ -311,9 +312,8 @@ def _main_lines(
     text = _main_text(work, url)
     if _has_layout_rows(text) and unwrap_layout_tables(work):
         text = _unwrapped_if_same(text, _main_text(work, url))
-    return drop_rubrics(
-        clean_lines(_rejoined(text.split("\n")), anchors, dropped), headline, dropped
-    )
+    lines = clean_lines(_rejoined(text.split("\n")), anchors, dropped)
+    return drop_rubrics(lines, headline, dropped)
 
 
 def _headline(tree: Any) -> str:
@@ -407,6 +407,28 @@ def _strip_unread(tree: Any, dropped: list[Dropped]) -> None:
         if text and outermost:
             dropped.append(Dropped(f"<{box.tag}>", text[:100]))
     etree.strip_elements(tree, *_NEVER_TEXT, *_NEVER_ARTICLE, with_tail=False)
+
+
+# A line break in the page's source is a space on screen, but trafilatura keeps it in the
+# text of a box it reads whole (tneu.edu.ua, tengrinews.kz): "Поспішні висновки
+# безпечніше\n                  робити в уяві". The flagger ends a sentence at a line
+# break, so a phrase across one could not match.
+_BROKEN_TEXTS = etree.XPath(
+    "//text()[contains(., '\n')][not(ancestor::pre or ancestor::code or ancestor::textarea)]"
+    "[normalize-space()]"
+)
+_NEWLINE = re.compile(r"\s*\n\s*")
+
+
+def _collapse_newlines(tree: Any) -> None:
+    for node in _BROKEN_TEXTS(tree):
+        element = node.getparent()
+        if node.is_tail:
+            text = _NEWLINE.sub(" ", node)
+            # a line's start after a <br>: trafilatura would keep the space there
+            element.tail = text.lstrip() if element.tag == "br" else text
+        else:
+            element.text = _NEWLINE.sub(" ", node)
 
 
 def _main_text(tree: Any, url: str) -> str:

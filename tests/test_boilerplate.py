@@ -583,6 +583,8 @@ def test_clean_lines_rules() -> None:
         "Читать дальше",
         SHELTER[1],
         "|  |  |",
+        "\t\t\t",
+        "\xa0 ",
     ]
     kept = clean_lines(lines, {"Рамблер-Новости"}, dropped)
     assert kept == [SHELTER[0], "| Рамблер-Новости |  |", SHELTER[1]]

@@ -506,6 +506,32 @@ def test_a_div_of_text_at_the_edge_of_the_article_is_left_as_it_is() -> None:
     assert tree.xpath("//div[@class='video_youtube']")
 
 
+def source_lines_page(inner: str) -> str:
+    """tneu.edu.ua: a box of <div>s that trafilatura reads whole, source line breaks and
+    all, with an empty &nbsp; div among them."""
+    return f"""<!DOCTYPE html><html lang="uk"><head><meta charset="utf-8">
+<title>{TITLE}</title></head><body><div id="article" class="well"><h4>{TITLE}</h4>
+<div class="timg"><div>{inner}</div><div>&nbsp;</div>
+<div>{PARAGRAPHS[1]}</div><div>{PARAGRAPHS[2]}</div></div></div></body></html>"""
+
+
+def test_a_line_break_in_the_source_is_a_space() -> None:
+    html = source_lines_page(PARAGRAPHS[0].replace(" в російському", "\n        в російському"))
+    assert "перебували\n" in (trafilatura.extract(html, favor_precision=True) or "")
+    lines = article(html.encode()).text.splitlines()
+    assert PARAGRAPHS[0] in lines
+    assert all(line.strip() for line in lines), "a line of white space, or of &nbsp;"
+
+
+def test_preformatted_text_keeps_its_lines() -> None:
+    code = "Обмін:\n  95 військових\n  2 цивільних"
+    html = source_lines_page(f"{PARAGRAPHS[0]}</div><pre>{code}</pre><div>{PARAGRAPHS[0]}")
+    tree = lxml.html.fromstring(html)
+    extract._collapse_newlines(tree)
+    assert tree.xpath("//pre/text()") == [code]
+    assert "\n" not in "".join(tree.xpath("//div[@class='timg']/div/text()"))
+
+
 def test_lines_broken_at_inline_links_are_joined() -> None:
     # ntv.ru: bare text between <br>s, the tail of a box of tags; trafilatura ends a line
     # at each inline element there
