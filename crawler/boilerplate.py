@@ -171,6 +171,7 @@ _RELATED_HEADING = (
     "|другие новости по этой теме|новости по этой теме|материалы по этой теме"
     "|інші новини на цю тему|новини на цю тему|матеріали на цю тему"
     "|последние новости раздела|в разделе|посилання на тему|інші новини розділу"
+    "|топ-новини|топ-новини дня|топ новини|топ-новости|топ-новости дня|топ новости"
     "|больше информации|більше інформації"
     # en
     "|related articles|related news|related stories|related content|related coverage"
@@ -209,12 +210,37 @@ _PROMPT_VERB = (
     r"|присоединяйтесь|следите за нами|читайте нас|subscribe|sign up|follow us|join us"
     r"|share this|share it|share on|like us on|поделиться|поділитися|добавить в закладки"
 )
-_CHANNEL = (
+_MESSENGER = (
     r"telegram|телеграм|viber|вайбер|facebook|фейсбук|instagram|інстаграм|инстаграм"
     r"|youtube|ютуб|twitter|твіттер|твиттер|tiktok|тікток|whatsapp|google news"
-    r"|канал|сторінк|страниц|соцмереж|соцсет|newsletter|розсилк|рассылк|inbox|friend|друз"
 )
-_PROMPT_RE = re.compile(rf"\b(?:{_PROMPT_VERB})\b.*\b(?:{_CHANNEL})", re.DOTALL)
+_CHANNEL = (
+    _MESSENGER
+    + r"|канал|сторінк|страниц|соцмереж|соцсет|newsletter|розсилк|розсилц|рассылк|inbox|friend"
+    r"|друз"
+)
+_PROMPT_RE = re.compile(
+    rf"\b(?:{_PROMPT_VERB})\b.*\b(?:{_CHANNEL})"
+    # the channel first: "Головне за день — у розсилці. Підпишіться"
+    rf"|\b(?:{_CHANNEL}).*\b(?:підпишіться|підписуйтес[ья]|подпишитесь|подписывайтесь)\b"
+    # softer verbs, with a messenger or network: "Читайте Суспільне Новини у Telegram"
+    r"|\b(?:читайте|стежте за|слідкуйте за|следите за|більше новин|больше новостей|more news)\b"
+    rf".*\b(?:{_MESSENGER})",
+    re.DOTALL,
+)
+# Asking readers for money or to install the site's app: "Підтримайте незалежну
+# журналістику", "Стати патроном", "Завантажуйте наш мобільний застосунок".
+_SUPPORT_RE = re.compile(
+    r"^(?:якщо ви хочете |если вы хотите |if you (?:like|want to) )?"
+    r"(?:підтримайте|підтримати|підтримай|поддержите|поддержать|поддержи|support)\b"
+    r"[^.]{0,40}\b(?:нас|нашу роботу|наш проєкт|наш проект|наше видання|наше издание"
+    r"|нашу редакцію|нашу редакцию|журналістик\w*|журналистик\w*|незалежн\w* (?:медіа|видання)"
+    r"|независим\w* (?:сми|издани\w*)|us|our work|our journalism|journalism)\b"
+    r"|\b(?:стати|станьте|стань|ставай|become a) (?:нашим |our )?(?:патрон\w*|patron|member)"
+    r"|частиною (?:нашої )?спільноти|частью (?:нашего )?сообщества|\bpatreon\b"
+    r"|\bнаш\w* (?:мобільн\w+ |мобильн\w+ )?(?:застосун(?:ок|ку)|додат(?:ок|ку)|приложени[ея])\b"
+    r"|\bour (?:mobile )?app\b",
+)
 _SHARE_RE = re.compile(
     r"(?:(?:поділитися|поширити|поделиться|share|надіслати|отправить|print|друк|печать"
     r"|версія для друку|версия для печати|зберегти|сохранить|копіювати посилання"
@@ -240,7 +266,8 @@ _GALLERY_RE = re.compile(
     r"(?:галерею|галерея|gallery|фото|photos|фотогалерею)",
 )
 _NOTICE_RE = re.compile(
-    r"(?:реклама|advertisement|advertising|ad|sponsored|оцініть(?: статтю)?|оцените(?: статью)?"
+    r"(?:реклама|advertisement|advertising|ad|sponsored|оцініть(?: статтю| матеріал| новину)?"
+    r"|оцените(?: статью| материал| новость)?|ми в соцмережах|ми у соцмережах|мы в соцсетях"
     r"|rate this(?: article)?|оцените, пожалуйста, статью\. нам важно ваше мнение"
     r"|ваше мнение|ваша думка)" + _TRAILING,
 )
@@ -959,7 +986,8 @@ _CONTROL_RE = re.compile(
     r"|порекомендовать другу|рекомендувати другу|версия для pda|мобильная версия"
     r"|мобільна версія|rss|rss-лента|rss-стрічка|обсудить|обговорити|в избранное|в обране"
     r"|добавить в избранное|додати в обране|авторизация|авторизація|вход|вхід|log in|sign in"
-    r"|постоянный адрес статьи|постійна адреса статті|permalink)" + _TRAILING,
+    r"|постоянный адрес статьи|постійна адреса статті|permalink|посилання скопійовано"
+    r"|ссылка скопирована|link copied)" + _TRAILING,
 )
 
 
@@ -1229,6 +1257,8 @@ def _is_read_also(text: str, anchors: set[str]) -> bool:
 def _short_text_rule(low: str) -> str | None:
     if _PROMPT_RE.search(low):
         return "subscribe prompt"
+    if _SUPPORT_RE.search(low):
+        return "support prompt"
     if _COOKIE_RE.search(low) or _COOKIE_START_RE.search(low):
         return "cookie notice"
     if _NOTICE_RE.fullmatch(low) or _CONTROL_RE.fullmatch(low) or _SHARE_RE.fullmatch(low):

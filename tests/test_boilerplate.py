@@ -780,10 +780,38 @@ def test_a_teaser_list_of_rubrics_headlines_excerpts_and_dates_goes_whole() -> N
         "Теги: обмін полоненими, Київщина",
         "Відео дня",
         "Більше інформації:",
+        "ТОП-новини дня",
+        "Оцініть матеріал",
+        "Ми в соцмережах",
+        "Посилання скопійовано",
+        # channels, with softer verbs or the verb last
+        "Читайте Суспільне Новини у Telegram, Viber, Instagram та Facebook",
+        "Більше новин — у нашому Telegram-каналі",
+        "Головне за день — у розсилці. Підпишіться",
+        # asking for support, or to install the site's app
+        "Підтримайте незалежну журналістику",
+        "Якщо ви хочете підтримати нашу роботу, станьте нашим патроном",
+        "Ставай частиною спільноти",
+        "Поддержите нас на Patreon",
+        "Завантажуйте наш мобільний застосунок",
     ],
 )
 def test_metadata_and_promo_lines(line: str) -> None:
     assert clean_lines([SHELTER[0], line], set(), []) == [SHELTER[0]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Президент закликав підтримати наших захисників.",
+        "Підтримати збір на дрони для бригади можна за посиланням.",
+        "Уряд виділив наші додаткові кошти на обмін.",
+        "Координаційний штаб повідомив про це у Telegram.",
+        "Читайте, знайомтеся і голосуйте за учасника на останній сторінці!",
+    ],
+)
+def test_sentences_about_support_and_channels_stay(line: str) -> None:
+    assert clean_lines([SHELTER[0], line], set(), []) == [SHELTER[0], line]
 
 
 # -- tables that lay out the page ------------------------------------------------------------
