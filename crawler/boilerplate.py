@@ -304,6 +304,34 @@ def clean_tree(tree: Any, url: str, dropped: list[Dropped]) -> None:
     _drop_marked_blocks(body, dropped)
     _drop_link_dense(body, url, dropped)
     _drop_counters(body, dropped)
+    _drop_hover_cards(body, dropped)
+
+
+def _drop_hover_cards(body: Any, dropped: list[Dropped]) -> None:
+    """Cards hidden in a paragraph until a name is hovered: the person's other headlines
+    (thehill.com), which ran into the sentence ("Rep. Ilhan OmarIlhan OmarHillicon
+    Valley: …") and would flag it for another story's words.
+
+    A <span> inside a paragraph that is nothing but links, two of them headlines; the
+    innermost such span, so that the name the card hangs on stays in the sentence.
+    """
+    cards = [span for span in _LINK_SPANS(body) if _all_headlines(span)]
+    inner = set(cards)
+    for card in cards:
+        if not any(span in inner for span in card.iterdescendants("span")):
+            _drop(card, "hover card", dropped)
+
+
+_LINK_SPANS = etree.XPath(".//p//span[count(.//a) >= 2]")
+
+
+def _all_headlines(span: Any) -> bool:
+    links = [_TEXT_LENGTH(a) for a in span.iter("a")]
+    headlines = sum(length >= _HEADLINE for length in links)
+    return headlines >= 2 and sum(links) >= _LINK_ONLY * _TEXT_LENGTH(span)
+
+
+_LINK_ONLY = 0.9  # share of a card's text in its links
 
 
 def _drop_counters(body: Any, dropped: list[Dropped]) -> None:

@@ -414,6 +414,37 @@ def test_a_counter_inside_each_paragraph_is_left_out(counter: str) -> None:
     assert any(d.rule == "counter" for d in dropped)
 
 
+HOVER_CARD = (
+    '<p class="_p1x9">Про укриття розповів омбудсман <span class="_rp">'
+    '<a href="/people/lubinets">Дмитро Лубінець</a><span class="_rb"><span>'
+    '<img src="/i/lubinets.jpg" alt=""><a href="/people/lubinets">Дмитро Лубінець</a>'
+    '<a href="/news/obmin">Україна повернула з полону 95 захисників</a> '
+    '<a href="/news/polon">Лубінець: у російському полоні лишаються тисячі українців</a>'
+    "</span></span></span>, який відвідав гімназію.</p>"
+)
+
+
+def test_a_hover_card_inside_a_paragraph_goes_and_the_name_stays() -> None:
+    """thehill.com: a person's other headlines, hidden in the sentence until hovered."""
+    html = page(inside={1: HOVER_CARD})
+    assert "Лубінець: у російському полоні" in trafilatura_text(html)
+    text, dropped = newsmon(html)
+    assert "Про укриття розповів омбудсман Дмитро Лубінець, який відвідав гімназію." in text
+    assert "полон" not in text
+    assert [d.rule for d in dropped if "95 захисників" in d.text] == ["hover card"]
+
+
+def test_links_in_a_sentence_inside_a_span_stay() -> None:
+    sentence = (
+        '<p class="_p1x9"><span class="_q">Раніше ми писали, що <a href="/news/obmin">Україна '
+        'повернула з полону 95 захисників</a>, а також про те, що <a href="/news/most">у '
+        "Житомирі відкрили новий міст через Тетерів</a>.</span></p>"
+    )
+    text, dropped = newsmon(page(inside={4: sentence}))
+    assert "Україна повернула з полону 95 захисників, а також про те, що у Житомирі" in text
+    assert not [d for d in dropped if d.rule == "hover card"]
+
+
 def test_a_number_in_a_paragraph_stays() -> None:
     html = page(EXCHANGE).replace(b"95 ", b'<b class="count">95</b> ')
     text, _ = newsmon(html)
