@@ -887,9 +887,7 @@ _PARAGRAPH = 20  # characters of a <p>'s text that make it a paragraph, not a sp
 
 def _divs_as_paragraphs(box: Any) -> None:
     for child in box:
-        if child.tag != "div" or _TEXT_LENGTH(child) < _BARE_TEXT:
-            continue
-        if any(isinstance(c.tag, str) and c.tag not in _BARE_INLINE for c in child):
+        if child.tag != "div" or _TEXT_LENGTH(child) < _BARE_TEXT or not _inline_only(child):
             continue
         before = child.itersiblings("p", preceding=True)
         if _has_paragraph(before) and _has_paragraph(child.itersiblings("p")):
@@ -902,12 +900,14 @@ def _has_paragraph(paragraphs: Iterable[Any]) -> bool:
 
 def _bare_prose(element: Any) -> bool:
     """A <div> that opens with text and holds only inline elements, and enough prose."""
-    if not (element.text or "").strip():
-        return False
-    if any(isinstance(c.tag, str) and c.tag not in _BARE_INLINE for c in element):
+    if not (element.text or "").strip() or not _inline_only(element):
         return False
     linked = sum(_TEXT_LENGTH(a) for a in element.iter("a"))
     return _TEXT_LENGTH(element) - linked >= _BARE_PROSE
+
+
+def _inline_only(element: Any) -> bool:
+    return not any(isinstance(c.tag, str) and c.tag not in _BARE_INLINE for c in element)
 
 
 # -- layout tables ---------------------------------------------------------------------------
