@@ -265,7 +265,8 @@ def test_a_bad_site_rule_is_named_with_its_line(
 
 def test_shipped_site_rules_are_valid(shipped) -> None:
     ruled = {s.name: s.rules for s in shipped.sources if s.drop or s.body}
-    assert {"epravda-uk", "pravda-uk"} <= set(ruled)
+    assert {"epravda-uk", "pravda-uk", "unian-uk", "interfax-uk", "ukrinform-uk"} <= set(ruled)
+    assert len(ruled) == 23, sorted(ruled)
     tree = lxml.html.fromstring("<html><body><p>x</p></body></html>")
     for rules in ruled.values():
         for selector in (*rules.drop, rules.body or "//p"):
